@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "appliance/config.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace ispbox::appliance {
+namespace {
+
+// Every key the file may hold; anything else is a typo we refuse rather than ignore.
+const std::map<std::string, std::set<std::string>> kKnownKeys = {
+    {"state", {"dir", "map_size_mb", "max_readers", "change_log_keep"}},
+    {"api", {"listen", "port", "tls_cert", "tls_key", "threads", "max_body_bytes"}},
+    {"log", {"level"}},
+    {"housekeeping", {"interval_s"}},
+};
+
+[[noreturn]] void fail(const std::string& source, const toml::source_region& where,
+                       const std::string& msg) {
+  std::ostringstream os;
+  os << source;
+  if (where.begin.line) os << ":" << where.begin.line << ":" << where.begin.column;
+  os << ": " << msg;
+  throw ConfigError(os.str());
+}
+
+template <class T>
+T get(const toml::table& tbl, const std::string& source, const std::string& section,
+      const std::string& key, T fallback) {
+  const toml::node* node = tbl.get(key);
+  if (!node) return fallback;
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (auto v = node->value<std::string>()) return *v;
+    fail(source, node->source(), section + "." + key + " must be a string");
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (auto v = node->value<bool>()) return *v;
+    fail(source, node->source(), section + "." + key + " must be true or false");
+  } else {
+    if (!node->is_integer()) fail(source, node->source(), section + "." + key + " must be an integer");
+    return static_cast<T>(*node->value<int64_t>());
+  }
+}
+
+int64_t getInt(const toml::table& tbl, const std::string& source, const std::string& section,
+               const std::string& key, int64_t fallback, int64_t min, int64_t max) {
+  const int64_t v = get<int64_t>(tbl, source, section, key, fallback);
+  if (v < min || v > max) {
+    const toml::node* node = tbl.get(key);
+    fail(source, node ? node->source() : toml::source_region{},
+         section + "." + key + " must be in " + std::to_string(min) + ".." + std::to_string(max));
+  }
+  return v;
+}
+
+void checkReadable(const std::string& source, const std::string& what, const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw ConfigError(source + ": " + what + " " + path + " cannot be read");
+}
+
+} // namespace
+
+Config defaultConfig() {
+  Config c;
+  c.state.dir = "/var/lib/ispbox";
+  return c;
+}
+
+Config parseConfig(std::string_view text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    fail(source, e.source(), std::string(e.description()));
+  }
+  for (const auto& [section, node] : root) {
+    const std::string name(section.str());
+    auto known = kKnownKeys.find(name);
+    if (known == kKnownKeys.end()) fail(source, node.source(), "unknown section [" + name + "]");
+    if (!node.is_table()) fail(source, node.source(), "[" + name + "] must be a table");
+    for (const auto& [key, value] : *node.as_table()) {
+      if (!known->second.count(std::string(key.str())))
+        fail(source, value.source(), "unknown key " + name + "." + std::string(key.str()));
+    }
+  }
+  Config c = defaultConfig();
+  static const toml::table kEmpty;
+  auto section = [&](const char* name) -> const toml::table& {
+    const toml::table* t = root[name].as_table();
+    return t ? *t : kEmpty;
+  };
+
+  const auto& state = section("state");
+  c.state.dir = get<std::string>(state, source, "state", "dir", c.state.dir.string());
+  if (c.state.dir.empty()) throw ConfigError(source + ": state.dir must not be empty");
+  c.state.map_size_bytes =
+      static_cast<size_t>(getInt(state, source, "state", "map_size_mb", 4096, 16, 1 << 20)) << 20;
+  c.state.max_readers =
+      static_cast<unsigned>(getInt(state, source, "state", "max_readers", 512, 16, 65536));
+  c.state.change_log_keep = static_cast<uint64_t>(
+      getInt(state, source, "state", "change_log_keep", 200000, 1000, 100000000));
+
+  const auto& api = section("api");
+  c.api.listen = get<std::string>(api, source, "api", "listen", c.api.listen);
+  c.api.port = static_cast<int>(getInt(api, source, "api", "port", c.api.port, 0, 65535));
+  c.api.tls_cert = get<std::string>(api, source, "api", "tls_cert", "");
+  c.api.tls_key = get<std::string>(api, source, "api", "tls_key", "");
+  c.api.threads = static_cast<unsigned>(getInt(api, source, "api", "threads", 8, 1, 256));
+  c.api.max_body_bytes = static_cast<size_t>(
+      getInt(api, source, "api", "max_body_bytes", 1 << 20, 1024, 64 << 20));
+  if (c.api.tls_cert.empty() != c.api.tls_key.empty())
+    throw ConfigError(source + ": api.tls_cert and api.tls_key go together: set both or neither");
+  if (!c.api.tls_cert.empty()) {
+    checkReadable(source, "api.tls_cert", c.api.tls_cert);
+    checkReadable(source, "api.tls_key", c.api.tls_key);
+  }
+
+  const auto& logs = section("log");
+  const std::string level = get<std::string>(logs, source, "log", "level", "info");
+  if (!log::parseLevel(level, &c.log_level))
+    throw ConfigError(source + ": log.level must be error, warning, notice, info or debug");
+
+  c.housekeeping_interval_s = static_cast<unsigned>(
+      getInt(section("housekeeping"), source, "housekeeping", "interval_s", 60, 1, 86400));
+  return c;
+}
+
+Config loadConfig(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path.string() + ": cannot be read");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return parseConfig(buf.str(), path.string());
+}
+
+} // namespace ispbox::appliance

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// ispboxd's configuration: a TOML file in which every setting has a default (docs/config.md).
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+#include "appliance/api/server.h"
+#include "common/log.h"
+#include "store/env.h"
+
+namespace ispbox::appliance {
+
+struct Config {
+  store::EnvOptions state;      // [state]
+  api::ServerOptions api;       // [api]
+  log::Level log_level = log::Level::Info; // [log]
+  // Stale-reader sweep and other housekeeping, seconds.
+  unsigned housekeeping_interval_s = 60;
+};
+
+class ConfigError : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+Config defaultConfig();
+// Parses and validates; throws ConfigError naming the file, position and key. Reads the file
+// (and checks TLS files are readable) but changes nothing.
+Config loadConfig(const std::filesystem::path& path);
+Config parseConfig(std::string_view toml_text, const std::string& source_name);
+
+} // namespace ispbox::appliance

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "appliance/daemon.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <functional>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "appliance/api/server.h"
+#include "common/asio.h"
+#include "common/log.h"
+#include "store/entities.h"
+#include "store/logs.h"
+
+#ifndef ISPBOX_VERSION
+#define ISPBOX_VERSION "0.0.0"
+#endif
+
+namespace ispbox::appliance {
+
+void writeFileAtomic(const std::filesystem::path& path, const std::string& content,
+                     unsigned mode) {
+  const std::string tmp = path.string() + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+  fchmod(fd, mode); // the umask must not widen or narrow what we asked for
+  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  ok = ok && fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
+  }
+}
+
+bool bootstrapAdminToken(store::Env& env, const std::filesystem::path& dir) {
+  auto txn = env.write();
+  if (txn.count(store::Table::Tokens) > 0) return false;
+  store::pb::ApiToken t;
+  t.set_name("admin");
+  t.set_role("admin");
+  t.set_created_by("ispboxd first start");
+  auto created = store::createToken(txn, t);
+  store::pb::AuditEntry e;
+  e.set_actor("system");
+  e.set_action("create");
+  e.set_entity("token");
+  e.set_key(created.token.id());
+  e.set_detail(R"({"name":"admin","role":"admin","reason":"first start"})");
+  store::appendAudit(txn, e);
+  // The file first: a token nobody can read would lock everyone out.
+  writeFileAtomic(dir / "admin.token", created.secret + "\n", 0600);
+  txn.commit();
+  ISPBOX_LOG(Notice, "ADMIN_TOKEN_CREATED")
+      << "first start: admin API token written to " << (dir / "admin.token").string();
+  return true;
+}
+
+int Daemon::run() {
+  log::setLevel(config_.log_level);
+  std::unique_ptr<store::Env> env;
+  try {
+    env = store::Env::open(config_.state);
+  } catch (const store::StoreError& e) {
+    ISPBOX_LOG(Error, "STATE_OPEN_FAILED") << e.what();
+    return 1;
+  }
+  ISPBOX_LOG(Info, "STATE_OPENED") << "state at " << config_.state.dir.string() << ", schema "
+                                   << env->schemaVersion();
+  try {
+    bootstrapAdminToken(*env, config_.state.dir);
+  } catch (const std::exception& e) {
+    ISPBOX_LOG(Error, "ADMIN_TOKEN_FAILED") << e.what();
+    return 1;
+  }
+
+  api::ApiServer server(*env, config_.api, ISPBOX_VERSION);
+  try {
+    server.bind();
+  } catch (const std::exception& e) {
+    ISPBOX_LOG(Error, "API_BIND_FAILED") << e.what();
+    return 1;
+  }
+  server.start();
+  const auto url_file = config_.state.dir / "api.url";
+  try {
+    // Lets scripts and tests find the API when it was started on port 0.
+    writeFileAtomic(url_file, server.url() + "\n", 0644);
+  } catch (const std::exception& e) {
+    ISPBOX_LOG(Warning, "API_URL_FILE_FAILED") << e.what();
+  }
+
+  asio::io_context io;
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    ISPBOX_LOG(Notice, "SHUTDOWN") << "signal " << sig << ": stopping";
+    io.stop();
+  });
+
+  // Reader slots of processes that died (a killed FreeRADIUS, say) are reclaimed here rather than
+  // waiting for the next process to open the state.
+  asio::steady_timer housekeeping(io);
+  std::function<void()> schedule = [&] {
+    housekeeping.expires_after(std::chrono::seconds(config_.housekeeping_interval_s));
+    housekeeping.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (int n = env->clearStaleReaders(); n > 0)
+        ISPBOX_LOG(Notice, "STATE_STALE_READERS") << "cleared " << n << " stale reader slot(s)";
+      schedule();
+    });
+  };
+  schedule();
+
+  ISPBOX_LOG(Notice, "STARTED") << "ispboxd " << ISPBOX_VERSION << " ready";
+  io.run();
+
+  server.stop();
+  std::error_code ec;
+  std::filesystem::remove(url_file, ec);
+  ISPBOX_LOG(Notice, "STOPPED") << "ispboxd stopped cleanly";
+  return 0;
+}
+
+} // namespace ispbox::appliance

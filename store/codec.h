@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Record encoding: protobuf-lite messages (store/records.proto). Chosen over a hand-written format
+// because protobuf already guarantees what we need across versions: unknown fields are skipped by
+// older readers and preserved when they rewrite a record.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "store/env.h"
+#include "store/records.pb.h"
+
+namespace ispbox::store {
+
+namespace pb = ::ispbox::store::pb;
+
+template <class Msg> bool decodeInto(std::string_view bytes, Msg* out) {
+  return out->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+}
+
+template <class Msg> Msg decode(std::string_view bytes, std::string_view what) {
+  Msg msg;
+  if (!decodeInto(bytes, &msg))
+    throw StoreError(StoreError::Code::Corrupt, "cannot decode " + std::string(what));
+  return msg;
+}
+
+inline std::string encode(const google::protobuf::MessageLite& msg) {
+  std::string out;
+  if (!msg.SerializeToString(&out))
+    throw StoreError(StoreError::Code::Corrupt, "cannot encode record");
+  return out;
+}
+
+} // namespace ispbox::store

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "store/env.h"
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+#include <vector>
+
+namespace ispbox::store {
+namespace {
+
+constexpr std::string_view kTableNames[kTableCount] = {
+    "meta", "plans", "subscribers", "subscribers_by_plan", "subscribers_by_ip", "nas", "nas_by_ip", "tokens", "audit", "changes",
+};
+constexpr std::string_view kSchemaKey = "schema_version";
+constexpr std::string_view kMinReaderKey = "min_reader_version";
+
+MDB_val toVal(std::string_view s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+std::string_view fromVal(const MDB_val& v) {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+uint32_t readU32(const ReadTxn& txn, std::string_view key) {
+  auto v = txn.get(Table::Meta, key);
+  if (!v) return 0;
+  if (v->size() != 8) throw StoreError(StoreError::Code::Corrupt, "meta." + std::string(key));
+  return static_cast<uint32_t>(decodeSeq(*v));
+}
+
+} // namespace
+
+std::string_view tableName(Table t) { return kTableNames[static_cast<unsigned>(t)]; }
+
+void check(int rc, std::string_view what) {
+  if (rc == MDB_SUCCESS) return;
+  const std::string msg = std::string(what) + ": " + mdb_strerror(rc);
+  if (rc == MDB_MAP_FULL)
+    throw StoreError(StoreError::Code::MapFull,
+                     msg + " (state is full: raise state.map_size_mb in the config)");
+  if (rc == MDB_CORRUPTED || rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ||
+      rc == MDB_PAGE_NOTFOUND)
+    throw StoreError(StoreError::Code::Corrupt, msg);
+  if (rc == ENOENT || rc == MDB_NOTFOUND) throw StoreError(StoreError::Code::NotFound, msg);
+  throw StoreError(StoreError::Code::Io, msg);
+}
+
+std::string encodeSeq(uint64_t seq) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[static_cast<size_t>(i)] = static_cast<char>(seq & 0xff);
+    seq >>= 8;
+  }
+  return out;
+}
+
+uint64_t decodeSeq(std::string_view key) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < key.size() && i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(key[i]);
+  return v;
+}
+
+// ---- ReadTxn / WriteTxn ----
+
+ReadTxn::ReadTxn(ReadTxn&& other) noexcept : env_(other.env_), txn_(other.txn_) {
+  other.txn_ = nullptr;
+}
+
+ReadTxn::~ReadTxn() {
+  if (txn_) mdb_txn_abort(txn_);
+}
+
+std::optional<std::string_view> ReadTxn::get(Table table, std::string_view key) const {
+  MDB_val k = toVal(key), v{};
+  int rc = mdb_get(txn_, env_->dbi(table), &k, &v);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  check(rc, "read");
+  return fromVal(v);
+}
+
+uint64_t ReadTxn::count(Table table) const {
+  MDB_stat st{};
+  check(mdb_stat(txn_, env_->dbi(table), &st), "stat");
+  return st.ms_entries;
+}
+
+void WriteTxn::put(Table table, std::string_view key, std::string_view value) {
+  MDB_val k = toVal(key), v = toVal(value);
+  check(mdb_put(txn_, env_->dbi(table), &k, &v, 0), "write");
+}
+
+void WriteTxn::insert(Table table, std::string_view key, std::string_view value) {
+  MDB_val k = toVal(key), v = toVal(value);
+  int rc = mdb_put(txn_, env_->dbi(table), &k, &v, MDB_NOOVERWRITE);
+  if (rc == MDB_KEYEXIST)
+    throw StoreError(StoreError::Code::Conflict,
+                     std::string(tableName(table)) + ": key exists: " + std::string(key));
+  check(rc, "insert");
+}
+
+bool WriteTxn::erase(Table table, std::string_view key) {
+  MDB_val k = toVal(key);
+  int rc = mdb_del(txn_, env_->dbi(table), &k, nullptr);
+  if (rc == MDB_NOTFOUND) return false;
+  check(rc, "delete");
+  return true;
+}
+
+uint64_t WriteTxn::nextSequence(std::string_view counter) {
+  const std::string key = "seq/" + std::string(counter);
+  auto cur = get(Table::Meta, key);
+  const uint64_t next = (cur ? decodeSeq(*cur) : 0) + 1;
+  put(Table::Meta, key, encodeSeq(next));
+  return next;
+}
+
+void WriteTxn::commit() {
+  MDB_txn* t = txn_;
+  txn_ = nullptr; // committed or not, LMDB has freed the handle
+  check(mdb_txn_commit(t), "commit");
+}
+
+// ---- Cursor ----
+
+Cursor::Cursor(const ReadTxn& txn, Table table) {
+  check(mdb_cursor_open(txn.raw(), txn.env().dbi(table), &cursor_), "cursor");
+}
+
+Cursor::~Cursor() { mdb_cursor_close(cursor_); }
+
+bool Cursor::move(MDB_cursor_op op) {
+  MDB_val k{}, v{};
+  int rc = mdb_cursor_get(cursor_, &k, &v, op);
+  if (rc == MDB_NOTFOUND) return false;
+  check(rc, "cursor");
+  key_ = fromVal(k);
+  value_ = fromVal(v);
+  return true;
+}
+
+bool Cursor::first() { return move(MDB_FIRST); }
+bool Cursor::last() { return move(MDB_LAST); }
+bool Cursor::next() { return move(MDB_NEXT); }
+bool Cursor::prev() { return move(MDB_PREV); }
+
+bool Cursor::seek(std::string_view key) {
+  if (key.empty()) return first();
+  MDB_val k = toVal(key), v{};
+  int rc = mdb_cursor_get(cursor_, &k, &v, MDB_SET_RANGE);
+  if (rc == MDB_NOTFOUND) return false;
+  check(rc, "cursor");
+  key_ = fromVal(k);
+  value_ = fromVal(v);
+  return true;
+}
+
+bool Cursor::seekAfter(std::string_view after) {
+  if (!seek(after)) return false;
+  if (!after.empty() && key_ == after) return next();
+  return true;
+}
+
+// ---- Env ----
+
+Env::Env(const EnvOptions& options) : options_(options) {}
+
+Env::~Env() {
+  if (env_) mdb_env_close(env_);
+}
+
+std::unique_ptr<Env> Env::open(const EnvOptions& options) {
+  if (options.dir.empty()) throw StoreError(StoreError::Code::Io, "no state directory configured");
+  std::unique_ptr<Env> env(new Env(options));
+  std::error_code ec;
+  if (!options.read_only) {
+    std::filesystem::create_directories(options.dir, ec);
+    if (ec)
+      throw StoreError(StoreError::Code::Io,
+                       "cannot create state directory " + options.dir.string() + ": " +
+                           ec.message());
+  } else if (!std::filesystem::exists(options.dir / "data.mdb", ec)) {
+    throw StoreError(StoreError::Code::NotFound,
+                     "no state at " + options.dir.string() + " (has ispboxd run yet?)");
+  }
+  check(mdb_env_create(&env->env_), "mdb_env_create");
+  check(mdb_env_set_maxdbs(env->env_, kTableCount + 4), "mdb_env_set_maxdbs");
+  check(mdb_env_set_mapsize(env->env_, options.map_size_bytes), "mdb_env_set_mapsize");
+  check(mdb_env_set_maxreaders(env->env_, options.max_readers), "mdb_env_set_maxreaders");
+  // MDB_NOTLS: read transactions belong to the object, not the thread, so a thread may hold a
+  // read snapshot and a write transaction at once, and thread pools cannot exhaust reader slots.
+  unsigned flags = MDB_NOTLS | (options.read_only ? MDB_RDONLY : 0u);
+  int rc = mdb_env_open(env->env_, options.dir.c_str(), flags, 0660);
+  if (rc != MDB_SUCCESS) {
+    mdb_env_close(env->env_);
+    env->env_ = nullptr;
+    check(rc, "open state " + options.dir.string());
+  }
+  env->clearStaleReaders();
+  env->openTables();
+  return env;
+}
+
+int Env::clearStaleReaders() {
+  int dead = 0;
+  mdb_reader_check(env_, &dead);
+  return dead;
+}
+
+MDB_txn* Env::begin(unsigned flags) const {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, flags, &txn);
+  if (rc == MDB_MAP_RESIZED) {
+    // Another process grew the map: adopt its size and try again.
+    check(mdb_env_set_mapsize(env_, 0), "adopt map size");
+    rc = mdb_txn_begin(env_, nullptr, flags, &txn);
+  }
+  check(rc, flags & MDB_RDONLY ? "begin read" : "begin write");
+  return txn;
+}
+
+ReadTxn Env::read() const { return ReadTxn(this, begin(MDB_RDONLY)); }
+
+WriteTxn Env::write() {
+  if (options_.read_only)
+    throw StoreError(StoreError::Code::Io, "state opened read-only: writes are not allowed");
+  return WriteTxn(this, begin(0));
+}
+
+void Env::openTables() {
+  const bool ro = options_.read_only;
+  MDB_txn* txn = begin(ro ? MDB_RDONLY : 0);
+  for (unsigned i = 0; i < kTableCount; ++i) {
+    const std::string name(kTableNames[i]);
+    int rc = mdb_dbi_open(txn, name.c_str(), ro ? 0u : unsigned{MDB_CREATE}, &dbis_[i]);
+    if (rc != MDB_SUCCESS) {
+      mdb_txn_abort(txn);
+      if (rc == MDB_NOTFOUND)
+        throw StoreError(StoreError::Code::NotFound,
+                         "state at " + options_.dir.string() + " has no table '" + name +
+                             "' (not initialised by ispboxd yet, or from an older ispbox)");
+      check(rc, "open table " + name);
+    }
+  }
+  // Commit (not abort) so the table handles outlive this transaction.
+  check(mdb_txn_commit(txn), "open tables");
+  if (ro) {
+    ReadTxn r = read();
+    schema_version_ = readU32(r, kSchemaKey);
+    const uint32_t min_reader = readU32(r, kMinReaderKey);
+    if (min_reader > kSchemaVersion)
+      throw StoreError(StoreError::Code::SchemaTooNew,
+                       "state schema " + std::to_string(schema_version_) + " needs a reader of " +
+                           "schema >= " + std::to_string(min_reader) + "; this build reads " +
+                           std::to_string(kSchemaVersion) + ": upgrade ispbox");
+  } else {
+    migrate();
+  }
+}
+
+// A step takes the state from version `to - 1` to `to`. Steps run in one write transaction at
+// open, so a crash mid-migration leaves the old version intact.
+namespace {
+struct Migration {
+  uint32_t to;
+  void (*apply)(WriteTxn&);
+};
+// Version 1 is the first layout: the tables are created by openTables(); nothing to convert.
+constexpr Migration kMigrations[] = {
+    {1, [](WriteTxn&) {}},
+};
+} // namespace
+
+void Env::migrate() {
+  WriteTxn txn = write();
+  const uint32_t current = readU32(txn, kSchemaKey);
+  const uint32_t min_reader = readU32(txn, kMinReaderKey);
+  if (min_reader > kSchemaVersion || current > kSchemaVersion) {
+    // A newer build wrote this state. Open it only if it says builds like us may still read and
+    // write it; never downgrade the stamp.
+    if (min_reader > kSchemaVersion)
+      throw StoreError(StoreError::Code::SchemaTooNew,
+                       "state schema " + std::to_string(current) + " needs schema >= " +
+                           std::to_string(min_reader) + "; this build is schema " +
+                           std::to_string(kSchemaVersion) + ": upgrade ispbox");
+    schema_version_ = current;
+    return; // abort: nothing to write
+  }
+  for (const Migration& m : kMigrations) {
+    if (m.to > current) m.apply(txn);
+  }
+  if (current != kSchemaVersion || min_reader != kMinReaderVersion) {
+    txn.put(Table::Meta, kSchemaKey, encodeSeq(kSchemaVersion));
+    txn.put(Table::Meta, kMinReaderKey, encodeSeq(kMinReaderVersion));
+    txn.commit();
+  }
+  schema_version_ = kSchemaVersion;
+}
+
+} // namespace ispbox::store

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The LMDB environment every ispbox process opens: one directory, named sub-databases, a schema
+// version with migrations, and transactions as RAII objects.
+//
+// Several processes open the same environment at once (ispboxd and the RADIUS module write, the
+// SNMP subagent reads). LMDB gives each reader a consistent snapshot and serialises writers with a
+// process-shared robust mutex, so a writer killed mid-transaction leaves nothing behind: its
+// transaction simply never happened. A commit returns only after fsync (durable).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <lmdb.h>
+
+namespace ispbox::store {
+
+// Every sub-database. The names are part of the on-disk format.
+enum class Table : unsigned {
+  Meta,        // schema version, counters
+  Plans,       // plan name -> pb::Plan
+  Subscribers, // username -> pb::Subscriber
+  SubscribersByPlan, // plan name \0 username -> "" (index)
+  SubscribersByIp,   // static IP -> username (unique index)
+  Nas,         // NAS name -> pb::Nas
+  NasByIp,     // NAS IP -> NAS name (unique index)
+  Tokens,      // sha256(token) hex -> pb::ApiToken
+  Audit,       // big-endian seq -> pb::AuditEntry
+  Changes,     // big-endian seq -> pb::Change
+  Count_
+};
+constexpr unsigned kTableCount = static_cast<unsigned>(Table::Count_);
+std::string_view tableName(Table t);
+
+class StoreError : public std::runtime_error {
+public:
+  enum class Code {
+    NotFound,      // the environment does not exist (read-only open)
+    MapFull,       // the map size is exhausted: raise state.map_size_mb
+    SchemaTooNew,  // written by a newer ispbox this build cannot safely use
+    Corrupt,       // a record or the environment failed to decode
+    Conflict,      // a uniqueness rule would be broken
+    Io,            // any other LMDB or file-system failure
+  };
+  StoreError(Code code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  Code code() const { return code_; }
+
+private:
+  Code code_;
+};
+
+struct EnvOptions {
+  std::filesystem::path dir;
+  size_t map_size_bytes = size_t{4} << 30; // sparse: costs nothing until used
+  bool read_only = false;
+  unsigned max_readers = 512; // FreeRADIUS threads + API workers + subagent
+  // Number of change-log entries kept for readers that follow the change sequence.
+  uint64_t change_log_keep = 200000;
+};
+
+class Env;
+
+// A read snapshot. Cheap to create; keep it short so old pages can be reused.
+class ReadTxn {
+public:
+  ReadTxn(ReadTxn&& other) noexcept;
+  ReadTxn& operator=(ReadTxn&&) = delete;
+  ReadTxn(const ReadTxn&) = delete;
+  virtual ~ReadTxn();
+
+  // The value at key, pointing into the map: valid until the transaction ends.
+  std::optional<std::string_view> get(Table table, std::string_view key) const;
+  // Number of records in a table.
+  uint64_t count(Table table) const;
+  MDB_txn* raw() const { return txn_; }
+  const Env& env() const { return *env_; }
+
+protected:
+  ReadTxn(const Env* env, MDB_txn* txn) : env_(env), txn_(txn) {}
+  const Env* env_;
+  MDB_txn* txn_;
+  friend class Env;
+};
+
+// The one writer. Nothing is visible to others, or durable, until commit() returns.
+class WriteTxn : public ReadTxn {
+public:
+  WriteTxn(WriteTxn&&) noexcept = default;
+  ~WriteTxn() override = default; // an uncommitted transaction is aborted by ~ReadTxn
+
+  void put(Table table, std::string_view key, std::string_view value);
+  // Fails with StoreError::Conflict when the key exists.
+  void insert(Table table, std::string_view key, std::string_view value);
+  bool erase(Table table, std::string_view key);
+  // Next value of a named counter kept in Meta (starts at 1).
+  uint64_t nextSequence(std::string_view counter);
+  void commit();
+
+private:
+  using ReadTxn::ReadTxn;
+  friend class Env;
+};
+
+// Iterates a table in key order, starting at the first key strictly greater than `after` (or the
+// first key when after is empty).
+class Cursor {
+public:
+  Cursor(const ReadTxn& txn, Table table);
+  ~Cursor();
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  bool seekAfter(std::string_view after);
+  bool seek(std::string_view key); // first key >= key
+  bool first();
+  bool last();
+  bool next();
+  bool prev();
+  std::string_view key() const { return key_; }
+  std::string_view value() const { return value_; }
+
+private:
+  bool move(MDB_cursor_op op);
+  MDB_cursor* cursor_ = nullptr;
+  std::string_view key_, value_;
+};
+
+class Env {
+public:
+  // The schema this build writes, and the oldest schema whose readers can still use what it
+  // writes (stored beside the version, so an older build knows whether it may open the state).
+  static constexpr uint32_t kSchemaVersion = 1;
+  static constexpr uint32_t kMinReaderVersion = 1;
+
+  // Opens (and for writers creates and migrates) the environment. Throws StoreError.
+  static std::unique_ptr<Env> open(const EnvOptions& options);
+  ~Env();
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+
+  ReadTxn read() const;
+  WriteTxn write();
+
+  uint32_t schemaVersion() const { return schema_version_; }
+  const EnvOptions& options() const { return options_; }
+  MDB_dbi dbi(Table t) const { return dbis_[static_cast<unsigned>(t)]; }
+  // Drops reader slots left by processes that died without closing; returns how many.
+  int clearStaleReaders();
+
+private:
+  explicit Env(const EnvOptions& options);
+  void openTables();
+  void migrate();
+  MDB_txn* begin(unsigned flags) const;
+
+  EnvOptions options_;
+  MDB_env* env_ = nullptr;
+  MDB_dbi dbis_[kTableCount] = {};
+  uint32_t schema_version_ = 0;
+};
+
+// Throws StoreError for a non-zero LMDB return code, naming what was being done.
+void check(int rc, std::string_view what);
+
+// Big-endian encoding so numeric keys sort in numeric order.
+std::string encodeSeq(uint64_t seq);
+uint64_t decodeSeq(std::string_view key);
+
+} // namespace ispbox::store
