@@ -39,7 +39,8 @@ T get(const toml::table& tbl, const std::string& source, const std::string& sect
     if (auto v = node->value<bool>()) return *v;
     fail(source, node->source(), section + "." + key + " must be true or false");
   } else {
-    if (!node->is_integer()) fail(source, node->source(), section + "." + key + " must be an integer");
+    if (!node->is_integer())
+      fail(source, node->source(), section + "." + key + " must be an integer");
     return static_cast<T>(*node->value<int64_t>());
   }
 }
@@ -108,8 +109,8 @@ Config parseConfig(std::string_view text, const std::string& source) {
   c.api.tls_cert = get<std::string>(api, source, "api", "tls_cert", "");
   c.api.tls_key = get<std::string>(api, source, "api", "tls_key", "");
   c.api.threads = static_cast<unsigned>(getInt(api, source, "api", "threads", 8, 1, 256));
-  c.api.max_body_bytes = static_cast<size_t>(
-      getInt(api, source, "api", "max_body_bytes", 1 << 20, 1024, 64 << 20));
+  c.api.max_body_bytes =
+      static_cast<size_t>(getInt(api, source, "api", "max_body_bytes", 1 << 20, 1024, 64 << 20));
   if (c.api.tls_cert.empty() != c.api.tls_key.empty())
     throw ConfigError(source + ": api.tls_cert and api.tls_key go together: set both or neither");
   if (!c.api.tls_cert.empty()) {

@@ -13,8 +13,8 @@
 namespace ispbox::appliance {
 
 struct Config {
-  store::EnvOptions state;      // [state]
-  api::ServerOptions api;       // [api]
+  store::EnvOptions state;                 // [state]
+  api::ServerOptions api;                  // [api]
   log::Level log_level = log::Level::Info; // [log]
   // Stale-reader sweep and other housekeeping, seconds.
   unsigned housekeeping_interval_s = 60;

@@ -20,8 +20,7 @@
 
 namespace ispbox::appliance {
 
-void writeFileAtomic(const std::filesystem::path& path, const std::string& content,
-                     unsigned mode) {
+void writeFileAtomic(const std::filesystem::path& path, const std::string& content, unsigned mode) {
   const std::string tmp = path.string() + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
@@ -67,8 +66,8 @@ int Daemon::run() {
     ISPBOX_LOG(Error, "STATE_OPEN_FAILED") << e.what();
     return 1;
   }
-  ISPBOX_LOG(Info, "STATE_OPENED") << "state at " << config_.state.dir.string() << ", schema "
-                                   << env->schemaVersion();
+  ISPBOX_LOG(Info, "STATE_OPENED")
+      << "state at " << config_.state.dir.string() << ", schema " << env->schemaVersion();
   try {
     bootstrapAdminToken(*env, config_.state.dir);
   } catch (const std::exception& e) {

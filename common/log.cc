@@ -40,13 +40,19 @@ bool journalMode() {
 
 } // namespace
 
-void setLevel(Level lvl) { g_level = lvl; }
-Level level() { return g_level; }
+void setLevel(Level lvl) {
+  g_level = lvl;
+}
+Level level() {
+  return g_level;
+}
 
 bool parseLevel(std::string_view text, Level* out) {
-  static constexpr std::pair<std::string_view, Level> kNames[] = {
-      {"error", Level::Error}, {"warning", Level::Warning}, {"notice", Level::Notice},
-      {"info", Level::Info},   {"debug", Level::Debug}};
+  static constexpr std::pair<std::string_view, Level> kNames[] = {{"error", Level::Error},
+                                                                  {"warning", Level::Warning},
+                                                                  {"notice", Level::Notice},
+                                                                  {"info", Level::Info},
+                                                                  {"debug", Level::Debug}};
   for (const auto& [name, lvl] : kNames) {
     if (name == text) {
       *out = lvl;
@@ -61,7 +67,9 @@ void setIdent(std::string_view ident) {
   g_ident = ident;
 }
 
-void setFd(int fd) { g_fd = fd < 0 ? STDERR_FILENO : fd; }
+void setFd(int fd) {
+  g_fd = fd < 0 ? STDERR_FILENO : fd;
+}
 
 void write(Level lvl, std::string_view id, std::string_view message) {
   std::string line;
@@ -92,7 +100,8 @@ void write(Level lvl, std::string_view id, std::string_view message) {
   line += id;
   line += ": ";
   // One record per line: a newline inside a message would fake a second record.
-  for (char c : message) line += (c == '\n' || c == '\r') ? ' ' : c;
+  for (char c : message)
+    line += (c == '\n' || c == '\r') ? ' ' : c;
   line += '\n';
   const int fd = g_fd;
   size_t off = 0;

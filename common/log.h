@@ -46,6 +46,6 @@ private:
 
 // A loop rather than an if/else, so the macro is safe inside an unbraced if.
 #define ISPBOX_LOG(lvl, id)                                                                        \
-  for (bool ispbox_log_on_ = ::ispbox::log::Level::lvl <= ::ispbox::log::level(); ispbox_log_on_; \
+  for (bool ispbox_log_on_ = ::ispbox::log::Level::lvl <= ::ispbox::log::level(); ispbox_log_on_;  \
        ispbox_log_on_ = false)                                                                     \
   ::ispbox::log::Line(::ispbox::log::Level::lvl, id)

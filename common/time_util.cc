@@ -57,7 +57,8 @@ std::optional<int64_t> parseRfc3339(std::string_view s) {
   if (pos < s.size() && s[pos] == '.') {
     ++pos;
     const size_t start = pos;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9')
+      ++pos;
     if (pos == start) return std::nullopt;
   }
   int offset = 0;

@@ -13,7 +13,8 @@ void checkMode(const ReadTxn& txn, Table table, std::string_view key, WriteMode 
                std::string_view what) {
   const bool exists = txn.get(table, key).has_value();
   if (mode == WriteMode::Create && exists)
-    throw StoreError(StoreError::Code::Conflict, std::string(what) + " exists: " + std::string(key));
+    throw StoreError(StoreError::Code::Conflict,
+                     std::string(what) + " exists: " + std::string(key));
   if (mode == WriteMode::Replace && !exists)
     throw StoreError(StoreError::Code::NotFound,
                      std::string(what) + " not found: " + std::string(key));
@@ -65,7 +66,8 @@ bool getSubscriber(const ReadTxn& txn, std::string_view username, pb::Subscriber
   auto v = txn.get(Table::Subscribers, username);
   if (!v) return false;
   if (!decodeInto(*v, out))
-    throw StoreError(StoreError::Code::Corrupt, "cannot decode subscriber " + std::string(username));
+    throw StoreError(StoreError::Code::Corrupt,
+                     "cannot decode subscriber " + std::string(username));
   return true;
 }
 
@@ -87,7 +89,8 @@ void putSubscriber(WriteTxn& txn, const pb::Subscriber& sub, WriteMode mode) {
     if (auto owner = txn.get(Table::SubscribersByIp, sub.static_ip());
         owner && *owner != sub.username())
       throw StoreError(StoreError::Code::Conflict, "static IP " + sub.static_ip() +
-                                                       " already belongs to " + std::string(*owner));
+                                                       " already belongs to " +
+                                                       std::string(*owner));
   }
   if (old && old->plan() != sub.plan())
     txn.erase(Table::SubscribersByPlan, planIndexKey(old->plan(), sub.username()));

@@ -10,7 +10,16 @@ namespace ispbox::store {
 namespace {
 
 constexpr std::string_view kTableNames[kTableCount] = {
-    "meta", "plans", "subscribers", "subscribers_by_plan", "subscribers_by_ip", "nas", "nas_by_ip", "tokens", "audit", "changes",
+    "meta",
+    "plans",
+    "subscribers",
+    "subscribers_by_plan",
+    "subscribers_by_ip",
+    "nas",
+    "nas_by_ip",
+    "tokens",
+    "audit",
+    "changes",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kMinReaderKey = "min_reader_version";
@@ -31,7 +40,9 @@ uint32_t readU32(const ReadTxn& txn, std::string_view key) {
 
 } // namespace
 
-std::string_view tableName(Table t) { return kTableNames[static_cast<unsigned>(t)]; }
+std::string_view tableName(Table t) {
+  return kTableNames[static_cast<unsigned>(t)];
+}
 
 void check(int rc, std::string_view what) {
   if (rc == MDB_SUCCESS) return;
@@ -57,7 +68,8 @@ std::string encodeSeq(uint64_t seq) {
 
 uint64_t decodeSeq(std::string_view key) {
   uint64_t v = 0;
-  for (size_t i = 0; i < key.size() && i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(key[i]);
+  for (size_t i = 0; i < key.size() && i < 8; ++i)
+    v = (v << 8) | static_cast<unsigned char>(key[i]);
   return v;
 }
 
@@ -127,7 +139,9 @@ Cursor::Cursor(const ReadTxn& txn, Table table) {
   check(mdb_cursor_open(txn.raw(), txn.env().dbi(table), &cursor_), "cursor");
 }
 
-Cursor::~Cursor() { mdb_cursor_close(cursor_); }
+Cursor::~Cursor() {
+  mdb_cursor_close(cursor_);
+}
 
 bool Cursor::move(MDB_cursor_op op) {
   MDB_val k{}, v{};
@@ -139,10 +153,18 @@ bool Cursor::move(MDB_cursor_op op) {
   return true;
 }
 
-bool Cursor::first() { return move(MDB_FIRST); }
-bool Cursor::last() { return move(MDB_LAST); }
-bool Cursor::next() { return move(MDB_NEXT); }
-bool Cursor::prev() { return move(MDB_PREV); }
+bool Cursor::first() {
+  return move(MDB_FIRST);
+}
+bool Cursor::last() {
+  return move(MDB_LAST);
+}
+bool Cursor::next() {
+  return move(MDB_NEXT);
+}
+bool Cursor::prev() {
+  return move(MDB_PREV);
+}
 
 bool Cursor::seek(std::string_view key) {
   if (key.empty()) return first();
@@ -176,9 +198,8 @@ std::unique_ptr<Env> Env::open(const EnvOptions& options) {
   if (!options.read_only) {
     std::filesystem::create_directories(options.dir, ec);
     if (ec)
-      throw StoreError(StoreError::Code::Io,
-                       "cannot create state directory " + options.dir.string() + ": " +
-                           ec.message());
+      throw StoreError(StoreError::Code::Io, "cannot create state directory " +
+                                                 options.dir.string() + ": " + ec.message());
   } else if (!std::filesystem::exists(options.dir / "data.mdb", ec)) {
     throw StoreError(StoreError::Code::NotFound,
                      "no state at " + options.dir.string() + " (has ispboxd run yet?)");
@@ -219,7 +240,9 @@ MDB_txn* Env::begin(unsigned flags) const {
   return txn;
 }
 
-ReadTxn Env::read() const { return ReadTxn(this, begin(MDB_RDONLY)); }
+ReadTxn Env::read() const {
+  return ReadTxn(this, begin(MDB_RDONLY));
+}
 
 WriteTxn Env::write() {
   if (options_.read_only)

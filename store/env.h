@@ -22,16 +22,16 @@ namespace ispbox::store {
 
 // Every sub-database. The names are part of the on-disk format.
 enum class Table : unsigned {
-  Meta,        // schema version, counters
-  Plans,       // plan name -> pb::Plan
-  Subscribers, // username -> pb::Subscriber
+  Meta,              // schema version, counters
+  Plans,             // plan name -> pb::Plan
+  Subscribers,       // username -> pb::Subscriber
   SubscribersByPlan, // plan name \0 username -> "" (index)
   SubscribersByIp,   // static IP -> username (unique index)
-  Nas,         // NAS name -> pb::Nas
-  NasByIp,     // NAS IP -> NAS name (unique index)
-  Tokens,      // sha256(token) hex -> pb::ApiToken
-  Audit,       // big-endian seq -> pb::AuditEntry
-  Changes,     // big-endian seq -> pb::Change
+  Nas,               // NAS name -> pb::Nas
+  NasByIp,           // NAS IP -> NAS name (unique index)
+  Tokens,            // sha256(token) hex -> pb::ApiToken
+  Audit,             // big-endian seq -> pb::AuditEntry
+  Changes,           // big-endian seq -> pb::Change
   Count_
 };
 constexpr unsigned kTableCount = static_cast<unsigned>(Table::Count_);
@@ -40,12 +40,12 @@ std::string_view tableName(Table t);
 class StoreError : public std::runtime_error {
 public:
   enum class Code {
-    NotFound,      // the environment does not exist (read-only open)
-    MapFull,       // the map size is exhausted: raise state.map_size_mb
-    SchemaTooNew,  // written by a newer ispbox this build cannot safely use
-    Corrupt,       // a record or the environment failed to decode
-    Conflict,      // a uniqueness rule would be broken
-    Io,            // any other LMDB or file-system failure
+    NotFound,     // the environment does not exist (read-only open)
+    MapFull,      // the map size is exhausted: raise state.map_size_mb
+    SchemaTooNew, // written by a newer ispbox this build cannot safely use
+    Corrupt,      // a record or the environment failed to decode
+    Conflict,     // a uniqueness rule would be broken
+    Io,           // any other LMDB or file-system failure
   };
   StoreError(Code code, const std::string& what) : std::runtime_error(what), code_(code) {}
   Code code() const { return code_; }

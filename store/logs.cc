@@ -32,11 +32,14 @@ void recordChange(WriteTxn& txn, pb::Entity entity, std::string_view key, pb::Ch
       for (bool ok = cur.first(); ok && decodeSeq(cur.key()) <= seq - keep; ok = cur.next())
         doomed.emplace_back(cur.key());
     }
-    for (const auto& k : doomed) txn.erase(Table::Changes, k);
+    for (const auto& k : doomed)
+      txn.erase(Table::Changes, k);
   }
 }
 
-uint64_t latestChange(const ReadTxn& txn) { return counterValue(txn, kChangeCounter); }
+uint64_t latestChange(const ReadTxn& txn) {
+  return counterValue(txn, kChangeCounter);
+}
 
 ChangeBatch changesSince(const ReadTxn& txn, uint64_t after, size_t max) {
   ChangeBatch batch;

@@ -48,8 +48,7 @@ Json parseBody(std::string_view body) {
   return j;
 }
 
-Fields::Fields(const Json& obj, std::initializer_list<std::string_view> allowed,
-               std::string prefix)
+Fields::Fields(const Json& obj, std::initializer_list<std::string_view> allowed, std::string prefix)
     : obj_(obj), prefix_(std::move(prefix)) {
   if (!obj_.is_object())
     throw ApiError::invalid(prefix_.empty() ? "body" : prefix_.substr(0, prefix_.size() - 1),
@@ -65,7 +64,9 @@ const Json* Fields::value(std::string_view name) const {
   return it == obj_.end() ? nullptr : &*it;
 }
 
-bool Fields::has(std::string_view name) const { return value(name) != nullptr; }
+bool Fields::has(std::string_view name) const {
+  return value(name) != nullptr;
+}
 
 bool Fields::isNull(std::string_view name) const {
   const Json* v = value(name);
@@ -120,9 +121,8 @@ std::optional<bool> Fields::boolean(std::string_view name) const {
   const Json* v = value(name);
   if (!v || v->is_null()) return std::nullopt;
   if (!v->is_boolean())
-    throw ApiError::invalid(fieldName(name), "must be true or false, not " +
-                                                 std::string(typeName(*v)),
-                            "wrong_type");
+    throw ApiError::invalid(
+        fieldName(name), "must be true or false, not " + std::string(typeName(*v)), "wrong_type");
   return v->get<bool>();
 }
 
@@ -132,7 +132,8 @@ std::optional<std::string> Fields::oneOf(std::string_view name,
   if (!s) return s;
   if (std::find(values.begin(), values.end(), *s) == values.end()) {
     std::string list;
-    for (auto v : values) list += (list.empty() ? "" : ", ") + std::string(v);
+    for (auto v : values)
+      list += (list.empty() ? "" : ", ") + std::string(v);
     throw ApiError::invalid(fieldName(name), "must be one of: " + list);
   }
   return s;
@@ -162,9 +163,8 @@ std::optional<int64_t> Fields::timestamp(std::string_view name) const {
   if (!s) return std::nullopt;
   auto t = timeutil::parseRfc3339(*s);
   if (!t)
-    throw ApiError::invalid(fieldName(name),
-                            "must be an RFC 3339 time such as 2026-12-31T23:59:59Z",
-                            "invalid_time");
+    throw ApiError::invalid(
+        fieldName(name), "must be an RFC 3339 time such as 2026-12-31T23:59:59Z", "invalid_time");
   return t;
 }
 

@@ -24,18 +24,21 @@ Principal authenticate(store::Env& env, std::string_view token) {
 }
 
 ApiServer::ApiServer(store::Env& env, ServerOptions options, std::string version)
-    : env_(env), options_(std::move(options)), ctx_{env, timeutil::nowSeconds(), std::move(version)} {
+    : env_(env),
+      options_(std::move(options)), ctx_{env, timeutil::nowSeconds(), std::move(version)} {
   addAllRoutes(router_, ctx_);
   router_.setAuthenticator([this](std::string_view token) { return authenticate(env_, token); });
 }
 
-ApiServer::~ApiServer() { stop(); }
+ApiServer::~ApiServer() {
+  stop();
+}
 
 void ApiServer::bind() {
   const bool tls = !options_.tls_cert.empty();
   if (tls) {
-    auto server = std::make_unique<httplib::SSLServer>(options_.tls_cert.c_str(),
-                                                       options_.tls_key.c_str());
+    auto server =
+        std::make_unique<httplib::SSLServer>(options_.tls_cert.c_str(), options_.tls_key.c_str());
     if (!server->is_valid())
       throw std::runtime_error("cannot load TLS certificate " + options_.tls_cert + " / key " +
                                options_.tls_key);
@@ -62,13 +65,14 @@ void ApiServer::bind() {
   // Errors httplib produces itself (oversized body, unparsable request) get our JSON shape too.
   http_->set_error_handler(httplib::Server::HandlerWithResponse(
       [](const httplib::Request&, httplib::Response& res) -> httplib::Server::HandlerResponse {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    const int status = res.status;
-    writeError(res, status, status == 413 ? "payload_too_large" : "bad_request",
-               status == 413 ? "request body too large"
-                              : "the request could not be handled (HTTP " + std::to_string(status) + ")");
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        const int status = res.status;
+        writeError(res, status, status == 413 ? "payload_too_large" : "bad_request",
+                   status == 413
+                       ? "request body too large"
+                       : "the request could not be handled (HTTP " + std::to_string(status) + ")");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   http_->set_exception_handler(
       [](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
         ISPBOX_LOG(Error, "API_INTERNAL_ERROR") << req.method << " " << req.path;

@@ -18,8 +18,8 @@ namespace ispbox::api {
 
 struct ServerOptions {
   std::string listen = "127.0.0.1";
-  int port = 8080;       // 0 = any free port (see boundPort())
-  std::string tls_cert;  // PEM; HTTPS when both are set
+  int port = 8080;      // 0 = any free port (see boundPort())
+  std::string tls_cert; // PEM; HTTPS when both are set
   std::string tls_key;
   unsigned threads = 8;
   size_t max_body_bytes = 1 << 20;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // ispboxd: wires the configuration to the daemon. All logic lives in the libraries.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -24,6 +25,8 @@ void usage(FILE* out) {
 int main(int argc, char** argv) {
   using namespace ispbox;
   log::setIdent("ispboxd");
+  // A closed log pipe or a client gone mid-response must be an error return, not death.
+  std::signal(SIGPIPE, SIG_IGN);
   std::string config_path = "/etc/ispbox/ispboxd.toml";
   bool check_only = false;
   for (int i = 1; i < argc; ++i) {

@@ -25,10 +25,11 @@ void addAuditRoutes(Router& router, ApiContext& ctx) {
     const auto actor = req.query("actor");
     const auto action = req.query("action");
     auto txn = env.read();
-    auto records = store::listAudit(txn, before, page.limit + 1, [&](const store::pb::AuditEntry& e) {
-      return (!entity || e.entity() == *entity) && (!key || e.key() == *key) &&
-             (!actor || e.actor() == *actor) && (!action || e.action() == *action);
-    });
+    auto records =
+        store::listAudit(txn, before, page.limit + 1, [&](const store::pb::AuditEntry& e) {
+          return (!entity || e.entity() == *entity) && (!key || e.key() == *key) &&
+                 (!actor || e.actor() == *actor) && (!action || e.action() == *action);
+        });
     const bool more = records.size() > page.limit;
     if (more) records.pop_back();
     Json items = Json::array();

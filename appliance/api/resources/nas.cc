@@ -40,7 +40,8 @@ void applyNas(const Json& body, pb::Nas& n, bool create) {
   Fields f(body, {"name", "ip", "secret", "coa_port", "vendor", "require_message_authenticator",
                   "description", "tenant", "routeros"});
   if (create) {
-    for (auto field : {"name", "ip", "secret"}) f.require(field);
+    for (auto field : {"name", "ip", "secret"})
+      f.require(field);
     n.set_name(*f.str("name", 1, 64, CharSet::Name));
     n.set_vendor("mikrotik");
     n.set_coa_port(3799);
@@ -84,8 +85,8 @@ void applyNas(const Json& body, pb::Nas& n, bool create) {
 void checkIpFree(const store::ReadTxn& txn, const pb::Nas& n) {
   auto owner = txn.get(store::Table::NasByIp, n.ip());
   if (owner && *owner != n.name())
-    throw ApiError(409, "conflict", "ip " + n.ip() + " already belongs to NAS " + std::string(*owner),
-                   "ip");
+    throw ApiError(409, "conflict",
+                   "ip " + n.ip() + " already belongs to NAS " + std::string(*owner), "ip");
 }
 
 pb::Nas mustGet(const store::ReadTxn& txn, const std::string& name) {

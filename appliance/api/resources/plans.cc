@@ -12,7 +12,9 @@ namespace {
 namespace pb = store::pb;
 constexpr uint64_t kMaxRate = 100'000'000'000ULL; // 100 Gbit/s
 
-Json optional(uint64_t v) { return v == 0 ? Json(nullptr) : Json(v); }
+Json optional(uint64_t v) {
+  return v == 0 ? Json(nullptr) : Json(v);
+}
 
 Json planJson(const pb::Plan& p) {
   Json burst = nullptr;
@@ -63,19 +65,23 @@ void applyPlan(const Json& body, pb::Plan& p, bool create) {
       throw ApiError::invalid("name", "cannot be changed (create a new plan instead)",
                               "immutable_field");
   }
-  for (auto field : {"download_bps", "upload_bps"}) f.notNull(field);
+  for (auto field : {"download_bps", "upload_bps"})
+    f.notNull(field);
   if (f.has("description")) p.set_description(f.str("description", 0, 256).value_or(""));
   if (auto v = f.u64("download_bps", 1, kMaxRate)) p.set_download_bps(*v);
   if (auto v = f.u64("upload_bps", 1, kMaxRate)) p.set_upload_bps(*v);
   if (f.has("priority")) p.set_priority(static_cast<uint32_t>(f.u64("priority", 1, 8).value_or(0)));
-  if (f.has("min_download_bps")) p.set_min_download_bps(f.u64("min_download_bps", 0, kMaxRate).value_or(0));
-  if (f.has("min_upload_bps")) p.set_min_upload_bps(f.u64("min_upload_bps", 0, kMaxRate).value_or(0));
+  if (f.has("min_download_bps"))
+    p.set_min_download_bps(f.u64("min_download_bps", 0, kMaxRate).value_or(0));
+  if (f.has("min_upload_bps"))
+    p.set_min_upload_bps(f.u64("min_upload_bps", 0, kMaxRate).value_or(0));
   if (f.has("address_list")) p.set_address_list(f.str("address_list", 0, 64).value_or(""));
   if (f.has("pool")) p.set_pool(f.str("pool", 0, 64).value_or(""));
   if (f.has("acct_interim_interval_s"))
     p.set_acct_interim_interval_s(
         static_cast<uint32_t>(f.u64("acct_interim_interval_s", 60, 86400).value_or(0)));
-  if (f.has("data_cap_bytes")) p.set_data_cap_bytes(f.u64("data_cap_bytes", 0, UINT64_MAX).value_or(0));
+  if (f.has("data_cap_bytes"))
+    p.set_data_cap_bytes(f.u64("data_cap_bytes", 0, UINT64_MAX).value_or(0));
 
   if (f.has("burst")) {
     p.clear_burst_download_bps();
@@ -97,8 +103,8 @@ void applyPlan(const Json& body, pb::Plan& p, bool create) {
   }
   if (f.has("isolation")) {
     p.clear_isolation();
-    if (auto iso = f.object("isolation", {"reject", "address_list", "pool", "download_bps",
-                                          "upload_bps"})) {
+    if (auto iso = f.object("isolation",
+                            {"reject", "address_list", "pool", "download_bps", "upload_bps"})) {
       auto* out = p.mutable_isolation();
       out->set_reject(iso->boolean("reject").value_or(false));
       out->set_address_list(iso->str("address_list", 0, 64).value_or(""));
@@ -120,7 +126,9 @@ void applyPlan(const Json& body, pb::Plan& p, bool create) {
     throw ApiError::invalid("min_download_bps", "minimum rates must not exceed the plan's rates");
 }
 
-std::string planName(const ApiRequest& req) { return req.param("name"); }
+std::string planName(const ApiRequest& req) {
+  return req.param("name");
+}
 
 } // namespace
 

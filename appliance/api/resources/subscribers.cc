@@ -51,7 +51,8 @@ void applySubscriber(const Json& body, pb::Subscriber& s, bool create) {
   Fields f(body, {"username", "password", "plan", "status", "expires_at", "static_ip", "mac",
                   "simultaneous_use", "tenant", "full_name", "comment", "external_id"});
   if (create) {
-    for (auto field : {"username", "password", "plan"}) f.require(field);
+    for (auto field : {"username", "password", "plan"})
+      f.require(field);
     // RADIUS carries at most 253 bytes in User-Name.
     s.set_username(*f.str("username", 1, 253, CharSet::Username));
     s.set_status(pb::ACTIVE);
@@ -60,7 +61,8 @@ void applySubscriber(const Json& body, pb::Subscriber& s, bool create) {
     if (!u || *u != s.username())
       throw ApiError::invalid("username", "cannot be changed", "immutable_field");
   }
-  for (auto field : {"password", "plan", "status"}) f.notNull(field);
+  for (auto field : {"password", "plan", "status"})
+    f.notNull(field);
   // User-Password holds at most 128 bytes (RFC 2865 5.2).
   if (auto v = f.str("password", 1, 128)) s.set_password(*v);
   if (auto v = f.str("plan", 1, 64, CharSet::Name)) s.set_plan(*v);

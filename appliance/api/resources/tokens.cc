@@ -27,7 +27,8 @@ void addTokenRoutes(Router& router, ApiContext& ctx) {
   router.add("GET", "/api/v1/tokens", Role::Admin, [&env](const ApiRequest&) {
     auto txn = env.read();
     Json items = Json::array();
-    for (const auto& t : store::listTokens(txn)) items.push_back(tokenJson(t));
+    for (const auto& t : store::listTokens(txn))
+      items.push_back(tokenJson(t));
     return ApiReply{200, {{"items", items}, {"next_cursor", nullptr}}};
   });
 
