@@ -2,6 +2,7 @@
 #include "store/env.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <system_error>
 #include <vector>
@@ -20,6 +21,14 @@ constexpr std::string_view kTableNames[kTableCount] = {
     "tokens",
     "audit",
     "changes",
+    "sessions",
+    "sessions_by_user",
+    "session_history",
+    "usage",
+    "postauth",
+    "pools",
+    "leases",
+    "leases_by_user",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kMinReaderKey = "min_reader_version";
@@ -75,7 +84,8 @@ uint64_t decodeSeq(std::string_view key) {
 
 // ---- ReadTxn / WriteTxn ----
 
-ReadTxn::ReadTxn(ReadTxn&& other) noexcept : env_(other.env_), txn_(other.txn_) {
+ReadTxn::ReadTxn(ReadTxn&& other) noexcept
+    : env_(other.env_), txn_(other.txn_), resize_guard_(std::move(other.resize_guard_)) {
   other.txn_ = nullptr;
 }
 
@@ -84,6 +94,7 @@ ReadTxn::~ReadTxn() {
 }
 
 std::optional<std::string_view> ReadTxn::get(Table table, std::string_view key) const {
+  if (key.empty()) return std::nullopt; // LMDB keys are never empty; it would fail, not miss
   MDB_val k = toVal(key), v{};
   int rc = mdb_get(txn_, env_->dbi(table), &k, &v);
   if (rc == MDB_NOTFOUND) return std::nullopt;
@@ -112,6 +123,7 @@ void WriteTxn::insert(Table table, std::string_view key, std::string_view value)
 }
 
 bool WriteTxn::erase(Table table, std::string_view key) {
+  if (key.empty()) return false;
   MDB_val k = toVal(key);
   int rc = mdb_del(txn_, env_->dbi(table), &k, nullptr);
   if (rc == MDB_NOTFOUND) return false;
@@ -228,12 +240,23 @@ int Env::clearStaleReaders() {
   return dead;
 }
 
-MDB_txn* Env::begin(unsigned flags) const {
+MDB_txn* Env::begin(unsigned flags, std::shared_lock<std::shared_timed_mutex>& guard) const {
+  guard = std::shared_lock(resize_mutex_);
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(env_, nullptr, flags, &txn);
   if (rc == MDB_MAP_RESIZED) {
-    // Another process grew the map: adopt its size and try again.
-    check(mdb_env_set_mapsize(env_, 0), "adopt map size");
+    // Another process grew the map. LMDB lets us adopt the new size only while no transaction
+    // of this process is open, so wait for the others to finish theirs (they are short).
+    guard.unlock();
+    {
+      std::unique_lock exclusive(resize_mutex_, std::defer_lock);
+      if (!exclusive.try_lock_for(std::chrono::seconds(5)))
+        throw StoreError(StoreError::Code::Io,
+                         "the state's map was resized by another process while a transaction of "
+                         "this one stayed open: restart this process");
+      check(mdb_env_set_mapsize(env_, 0), "adopt map size");
+    }
+    guard.lock();
     rc = mdb_txn_begin(env_, nullptr, flags, &txn);
   }
   check(rc, flags & MDB_RDONLY ? "begin read" : "begin write");
@@ -241,18 +264,23 @@ MDB_txn* Env::begin(unsigned flags) const {
 }
 
 ReadTxn Env::read() const {
-  return ReadTxn(this, begin(MDB_RDONLY));
+  std::shared_lock<std::shared_timed_mutex> guard;
+  MDB_txn* txn = begin(MDB_RDONLY, guard);
+  return ReadTxn(this, txn, std::move(guard));
 }
 
 WriteTxn Env::write() {
   if (options_.read_only)
     throw StoreError(StoreError::Code::Io, "state opened read-only: writes are not allowed");
-  return WriteTxn(this, begin(0));
+  std::shared_lock<std::shared_timed_mutex> guard;
+  MDB_txn* txn = begin(0, guard);
+  return WriteTxn(this, txn, std::move(guard));
 }
 
 void Env::openTables() {
   const bool ro = options_.read_only;
-  MDB_txn* txn = begin(ro ? MDB_RDONLY : 0);
+  std::shared_lock<std::shared_timed_mutex> guard;
+  MDB_txn* txn = begin(ro ? MDB_RDONLY : 0, guard);
   for (unsigned i = 0; i < kTableCount; ++i) {
     const std::string name(kTableNames[i]);
     int rc = mdb_dbi_open(txn, name.c_str(), ro ? 0u : unsigned{MDB_CREATE}, &dbis_[i]);
@@ -288,9 +316,10 @@ struct Migration {
   uint32_t to;
   void (*apply)(WriteTxn&);
 };
-// Version 1 is the first layout: the tables are created by openTables(); nothing to convert.
+// Steps only convert data: openTables() has already created any table a version adds.
 constexpr Migration kMigrations[] = {
-    {1, [](WriteTxn&) {}},
+    {1, [](WriteTxn&) {}}, // the first layout
+    {2, [](WriteTxn&) {}}, // AAA tables (sessions, usage, post-auth log, pools, leases): additive
 };
 } // namespace
 

@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -32,6 +34,15 @@ enum class Table : unsigned {
   Tokens,            // sha256(token) hex -> pb::ApiToken
   Audit,             // big-endian seq -> pb::AuditEntry
   Changes,           // big-endian seq -> pb::Change
+  // Schema 2: AAA state.
+  Sessions,       // nas ip \0 Acct-Session-Id -> pb::Session (live sessions only)
+  SessionsByUser, // username \0 session key -> "" (index)
+  SessionHistory, // big-endian seq -> pb::Session (closed sessions, bounded)
+  Usage,          // username \0 "d" YYYYMMDD | "m" YYYYMM -> pb::Usage
+  PostAuthLog,    // big-endian seq -> pb::PostAuth (bounded)
+  Pools,          // pool name -> pb::Pool
+  Leases,         // pool \0 4-byte IPv4 -> pb::Lease
+  LeasesByUser,   // username \0 pool -> IPv4 text (sticky address)
   Count_
 };
 constexpr unsigned kTableCount = static_cast<unsigned>(Table::Count_);
@@ -81,16 +92,19 @@ public:
   const Env& env() const { return *env_; }
 
 protected:
-  ReadTxn(const Env* env, MDB_txn* txn) : env_(env), txn_(txn) {}
+  ReadTxn(const Env* env, MDB_txn* txn, std::shared_lock<std::shared_timed_mutex> guard)
+      : env_(env), txn_(txn), resize_guard_(std::move(guard)) {}
   const Env* env_;
   MDB_txn* txn_;
+  // Held for the transaction's life: the map may only be resized while none is open.
+  std::shared_lock<std::shared_timed_mutex> resize_guard_;
   friend class Env;
 };
 
 // The one writer. Nothing is visible to others, or durable, until commit() returns.
 class WriteTxn : public ReadTxn {
 public:
-  WriteTxn(WriteTxn&&) noexcept = default;
+  WriteTxn(WriteTxn&& other) noexcept : ReadTxn(std::move(other)) {}
   ~WriteTxn() override = default; // an uncommitted transaction is aborted by ~ReadTxn
 
   void put(Table table, std::string_view key, std::string_view value);
@@ -133,7 +147,7 @@ class Env {
 public:
   // The schema this build writes, and the oldest schema whose readers can still use what it
   // writes (stored beside the version, so an older build knows whether it may open the state).
-  static constexpr uint32_t kSchemaVersion = 1;
+  static constexpr uint32_t kSchemaVersion = 2;
   static constexpr uint32_t kMinReaderVersion = 1;
 
   // Opens (and for writers creates and migrates) the environment. Throws StoreError.
@@ -155,12 +169,13 @@ private:
   explicit Env(const EnvOptions& options);
   void openTables();
   void migrate();
-  MDB_txn* begin(unsigned flags) const;
+  MDB_txn* begin(unsigned flags, std::shared_lock<std::shared_timed_mutex>& guard) const;
 
   EnvOptions options_;
   MDB_env* env_ = nullptr;
   MDB_dbi dbis_[kTableCount] = {};
   uint32_t schema_version_ = 0;
+  mutable std::shared_timed_mutex resize_mutex_;
 };
 
 // Throws StoreError for a non-zero LMDB return code, naming what was being done.

@@ -15,26 +15,29 @@ uint64_t counterValue(const ReadTxn& txn, std::string_view counter) {
 }
 } // namespace
 
+uint64_t appendToLog(WriteTxn& txn, Table table, std::string_view counter, std::string_view value,
+                     uint64_t keep) {
+  const uint64_t seq = txn.nextSequence(counter);
+  txn.put(table, encodeSeq(seq), value);
+  if (keep > 0 && seq % kTrimBatch == 0 && seq > keep) {
+    std::vector<std::string> doomed;
+    {
+      Cursor cur(txn, table);
+      for (bool ok = cur.first(); ok && decodeSeq(cur.key()) <= seq - keep; ok = cur.next())
+        doomed.emplace_back(cur.key());
+    }
+    for (const auto& k : doomed) txn.erase(table, k);
+  }
+  return seq;
+}
+
 void recordChange(WriteTxn& txn, pb::Entity entity, std::string_view key, pb::ChangeOp op) {
-  const uint64_t seq = txn.nextSequence(kChangeCounter);
   pb::Change c;
   c.set_entity(entity);
   c.set_key(std::string(key));
   c.set_op(op);
   c.set_at_ms(timeutil::nowMillis());
-  txn.put(Table::Changes, encodeSeq(seq), encode(c));
-  // Trim in batches so a write pays for trimming only once in kTrimBatch changes.
-  const uint64_t keep = txn.env().options().change_log_keep;
-  if (seq % kTrimBatch == 0 && seq > keep) {
-    std::vector<std::string> doomed;
-    {
-      Cursor cur(txn, Table::Changes);
-      for (bool ok = cur.first(); ok && decodeSeq(cur.key()) <= seq - keep; ok = cur.next())
-        doomed.emplace_back(cur.key());
-    }
-    for (const auto& k : doomed)
-      txn.erase(Table::Changes, k);
-  }
+  appendToLog(txn, Table::Changes, kChangeCounter, encode(c), txn.env().options().change_log_keep);
 }
 
 uint64_t latestChange(const ReadTxn& txn) {
@@ -51,6 +54,7 @@ ChangeBatch changesSince(const ReadTxn& txn, uint64_t after, size_t max) {
     return batch;
   }
   if (decodeSeq(cur.key()) != after + 1) batch.gap = true;
+  if (max == 0) return batch;
   do {
     batch.changes.push_back({decodeSeq(cur.key()), decode<pb::Change>(cur.value(), "change")});
   } while (batch.changes.size() < max && cur.next());
@@ -58,23 +62,15 @@ ChangeBatch changesSince(const ReadTxn& txn, uint64_t after, size_t max) {
 }
 
 uint64_t appendAudit(WriteTxn& txn, pb::AuditEntry entry) {
-  const uint64_t seq = txn.nextSequence(kAuditCounter);
   if (entry.at_ms() == 0) entry.set_at_ms(timeutil::nowMillis());
-  txn.put(Table::Audit, encodeSeq(seq), encode(entry));
-  return seq;
+  return appendToLog(txn, Table::Audit, kAuditCounter, encode(entry), 0);
 }
 
 std::vector<AuditRecord> listAudit(const ReadTxn& txn, uint64_t before, size_t limit,
                                    const std::function<bool(const pb::AuditEntry&)>& match) {
   std::vector<AuditRecord> out;
-  if (limit == 0) return out;
-  Cursor cur(txn, Table::Audit);
-  // Newest first: start at the last key below `before`.
-  bool ok = before == 0 ? cur.last() : (cur.seek(encodeSeq(before)) ? cur.prev() : cur.last());
-  for (; ok && out.size() < limit; ok = cur.prev()) {
-    auto e = decode<pb::AuditEntry>(cur.value(), "audit entry");
-    if (!match || match(e)) out.push_back({decodeSeq(cur.key()), std::move(e)});
-  }
+  for (auto& [seq, e] : listLog<pb::AuditEntry>(txn, Table::Audit, before, limit, match))
+    out.push_back({seq, std::move(e)});
   return out;
 }
 

@@ -9,12 +9,34 @@
 #include <cstdint>
 #include <functional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "store/codec.h"
 #include "store/env.h"
 
 namespace ispbox::store {
+
+// A sequence-numbered table: appends under the next value of `counter`, and when keep > 0 trims
+// entries older than the newest `keep` (in batches, so few appends pay for it).
+uint64_t appendToLog(WriteTxn& txn, Table table, std::string_view counter, std::string_view value,
+                     uint64_t keep);
+
+// Newest first: entries with seq < before (0 = from the newest), up to limit, that match.
+template <class Msg>
+std::vector<std::pair<uint64_t, Msg>> listLog(const ReadTxn& txn, Table table, uint64_t before,
+                                              size_t limit,
+                                              const std::function<bool(const Msg&)>& match) {
+  std::vector<std::pair<uint64_t, Msg>> out;
+  if (limit == 0) return out;
+  Cursor cur(txn, table);
+  bool ok = before == 0 ? cur.last() : (cur.seek(encodeSeq(before)) ? cur.prev() : cur.last());
+  for (; ok && out.size() < limit; ok = cur.prev()) {
+    auto e = decode<Msg>(cur.value(), tableName(table));
+    if (!match || match(e)) out.emplace_back(decodeSeq(cur.key()), std::move(e));
+  }
+  return out;
+}
 
 struct ChangeRecord {
   uint64_t seq;
