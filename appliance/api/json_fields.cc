@@ -92,6 +92,9 @@ std::optional<std::string> Fields::str(std::string_view name, size_t min_len, si
   if (s.size() < min_len || s.size() > max_len)
     throw ApiError::invalid(fieldName(name), "length must be " + std::to_string(min_len) + ".." +
                                                  std::to_string(max_len) + " bytes");
+  // "." and ".." would be normalised away in a URL path: such a record could never be addressed.
+  if (chars != CharSet::Printable && (s == "." || s == ".."))
+    throw ApiError::invalid(fieldName(name), "cannot be '.' or '..'");
   if (!charsOk(s, chars))
     throw ApiError::invalid(fieldName(name), chars == CharSet::Name
                                                  ? "may only hold letters, digits, '.', '_', '-'"
@@ -128,7 +131,7 @@ std::optional<bool> Fields::boolean(std::string_view name) const {
 
 std::optional<std::string> Fields::oneOf(std::string_view name,
                                          std::initializer_list<std::string_view> values) const {
-  auto s = str(name, 0, 64);
+  auto s = str(name, 0, 1024);
   if (!s) return s;
   if (std::find(values.begin(), values.end(), *s) == values.end()) {
     std::string list;

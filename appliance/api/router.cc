@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "appliance/api/router.h"
 
+#include <strings.h>
+
 #include "appliance/api/api_error.h"
 #include "common/log.h"
 #include "store/env.h"
@@ -94,13 +96,13 @@ void Router::dispatch(const httplib::Request& req, httplib::Response& res) const
   try {
     if (route->min_role != Role::None) {
       const std::string auth = req.get_header_value("Authorization");
-      constexpr std::string_view kBearer = "Bearer ";
-      if (auth.size() <= kBearer.size() || auth.compare(0, kBearer.size(), kBearer) != 0) {
+      // The scheme is case-insensitive (RFC 7235 2.1).
+      if (auth.size() <= 7 || strncasecmp(auth.c_str(), "Bearer ", 7) != 0) {
         res.set_header("WWW-Authenticate", "Bearer");
         writeError(res, 401, "unauthorized", "missing 'Authorization: Bearer <token>' header");
         return;
       }
-      request.who = auth_ ? auth_(std::string_view(auth).substr(kBearer.size())) : Principal{};
+      request.who = auth_ ? auth_(std::string_view(auth).substr(7)) : Principal{};
       if (request.who.role == Role::None) {
         res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
         writeError(res, 401, "unauthorized", "unknown or revoked token");

@@ -266,6 +266,36 @@ TEST_F(Api, ConcurrentWritersAllLand) {
   EXPECT_EQ(txn.count(store::Table::Subscribers), 100u);
 }
 
+TEST_F(Api, PatchThatChangesNothingWritesNothing) {
+  makePlan();
+  makeSubscriber("carol", R"(,"comment":"vip")");
+  const uint64_t before = latestChange();
+  Reply same = call("PATCH", "/api/v1/subscribers/carol", R"({"comment":"vip","plan":"home-20m"})");
+  EXPECT_EQ(same.status, 200);
+  EXPECT_EQ(same.body["comment"], "vip");
+  EXPECT_EQ(latestChange(), before);
+  EXPECT_EQ(call("GET", "/api/v1/audit?key=carol").body["items"].size(), 1u); // the create only
+  // A new password alone is a change, though it is not shown.
+  EXPECT_EQ(call("PATCH", "/api/v1/subscribers/carol", R"({"password":"other"})").status, 200);
+  EXPECT_EQ(latestChange(), before + 1);
+}
+
+TEST_F(Api, BearerSchemeIsCaseInsensitive) {
+  httplib::Client c("127.0.0.1", server_->boundPort());
+  auto r = c.Get("/api/v1/plans", {{"Authorization", "bearer " + admin_}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(Api, FilterByExternalId) {
+  makePlan();
+  makeSubscriber("dave", R"(,"external_id":"CUST-42")");
+  makeSubscriber("erin", R"(,"external_id":"CUST-43")");
+  Reply r = call("GET", "/api/v1/subscribers?external_id=CUST-42");
+  ASSERT_EQ(r.body["items"].size(), 1u);
+  EXPECT_EQ(r.body["items"][0]["username"], "dave");
+}
+
 TEST_F(Api, MethodNotAllowedNamesAllowedMethods) {
   Reply r = call("PUT", "/api/v1/plans", "{}");
   EXPECT_EQ(r.status, 405);

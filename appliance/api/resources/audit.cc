@@ -16,7 +16,7 @@ void addAuditRoutes(Router& router, ApiContext& ctx) {
     Page page = pageParams(req);
     uint64_t before = 0;
     if (!page.after.empty()) {
-      if (page.after.size() != 8)
+      if (page.after.size() != 8 || store::decodeSeq(page.after) == 0)
         throw ApiError(400, "invalid_query", "cursor is not one this API gave", "cursor");
       before = store::decodeSeq(page.after);
     }

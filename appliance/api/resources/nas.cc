@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // /api/v1/nas: the RADIUS clients (routers) allowed to talk to us, with their secrets, CoA port and
 // optional RouterOS API access. Secrets are write-only.
+#include <algorithm>
+
 #include "appliance/api/api_error.h"
 #include "appliance/api/resources/helpers.h"
 #include "appliance/api/resources/resources.h"
@@ -34,6 +36,12 @@ Json nasJson(const pb::Nas& n) {
           {"routeros", ros},
           {"created_at", timeJson(n.created_at())},
           {"updated_at", timeJson(n.updated_at())}};
+}
+
+constexpr std::string_view kVendors[] = {"mikrotik", "cisco", "juniper", "huawei", "other"};
+
+bool isVendor(std::string_view v) {
+  return std::find(std::begin(kVendors), std::end(kVendors), v) != std::end(kVendors);
 }
 
 void applyNas(const Json& body, pb::Nas& n, bool create) {
@@ -103,6 +111,9 @@ void addNasRoutes(Router& router, ApiContext& ctx) {
   router.add("GET", "/api/v1/nas", Role::ReadOnly, [&env](const ApiRequest& req) {
     const Page page = pageParams(req);
     const auto vendor = req.query("vendor");
+    if (vendor && !isVendor(*vendor))
+      throw ApiError(400, "invalid_query",
+                     "vendor must be one of: mikrotik, cisco, juniper, huawei, other", "vendor");
     const auto tenant = req.query("tenant");
     Json items = Json::array();
     bool more = false;
@@ -151,12 +162,13 @@ void addNasRoutes(Router& router, ApiContext& ctx) {
     const std::string old_ros_password = n.routeros().password();
     applyNas(body, n, false);
     checkIpFree(txn, n);
+    Json changes = diff(before, nasJson(n));
+    if (n.secret() != old_secret) changes["secret"] = "changed";
+    if (n.routeros().password() != old_ros_password) changes["routeros.password"] = "changed";
+    if (changes.empty()) return ApiReply{200, before}; // nothing to write
     n.set_updated_at(timeutil::nowSeconds());
     store::putNas(txn, n, store::WriteMode::Replace);
     Json out = nasJson(n);
-    Json changes = diff(before, out);
-    if (n.secret() != old_secret) changes["secret"] = "changed";
-    if (n.routeros().password() != old_ros_password) changes["routeros.password"] = "changed";
     audit(txn, req, "update", "nas", n.name(), changes);
     txn.commit();
     return ApiReply{200, out};

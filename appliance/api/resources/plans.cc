@@ -11,6 +11,8 @@ namespace {
 
 namespace pb = store::pb;
 constexpr uint64_t kMaxRate = 100'000'000'000ULL; // 100 Gbit/s
+// Larger integers lose precision in JavaScript clients.
+constexpr uint64_t kMaxJsonInteger = (uint64_t{1} << 53) - 1;
 
 Json optional(uint64_t v) {
   return v == 0 ? Json(nullptr) : Json(v);
@@ -81,7 +83,7 @@ void applyPlan(const Json& body, pb::Plan& p, bool create) {
     p.set_acct_interim_interval_s(
         static_cast<uint32_t>(f.u64("acct_interim_interval_s", 60, 86400).value_or(0)));
   if (f.has("data_cap_bytes"))
-    p.set_data_cap_bytes(f.u64("data_cap_bytes", 0, UINT64_MAX).value_or(0));
+    p.set_data_cap_bytes(f.u64("data_cap_bytes", 0, kMaxJsonInteger).value_or(0));
 
   if (f.has("burst")) {
     p.clear_burst_download_bps();
@@ -122,8 +124,10 @@ void applyPlan(const Json& body, pb::Plan& p, bool create) {
         p.burst_threshold_upload_bps() > p.upload_bps())
       throw ApiError::invalid("burst", "burst thresholds must not exceed the plan's rates");
   }
-  if (p.min_download_bps() > p.download_bps() || p.min_upload_bps() > p.upload_bps())
-    throw ApiError::invalid("min_download_bps", "minimum rates must not exceed the plan's rates");
+  if (p.min_download_bps() > p.download_bps())
+    throw ApiError::invalid("min_download_bps", "must not exceed download_bps");
+  if (p.min_upload_bps() > p.upload_bps())
+    throw ApiError::invalid("min_upload_bps", "must not exceed upload_bps");
 }
 
 std::string planName(const ApiRequest& req) {
@@ -178,10 +182,13 @@ void addPlanRoutes(Router& router, ApiContext& ctx) {
     if (!p) throw ApiError::notFound("no plan named " + planName(req));
     const Json before = planJson(*p);
     applyPlan(body, *p, false);
+    Json changes = diff(before, planJson(*p));
+    // A billing sync re-sending unchanged records must not churn the change log and audit.
+    if (changes.empty()) return ApiReply{200, before};
     p->set_updated_at(timeutil::nowSeconds());
     store::putPlan(txn, *p, store::WriteMode::Replace);
     Json out = planJson(*p);
-    audit(txn, req, "update", "plan", p->name(), diff(before, out));
+    audit(txn, req, "update", "plan", p->name(), changes);
     txn.commit();
     return ApiReply{200, out};
   });

@@ -103,7 +103,7 @@ pb::Subscriber mustGet(const store::ReadTxn& txn, const std::string& username) {
 void addSubscriberRoutes(Router& router, ApiContext& ctx) {
   store::Env& env = ctx.env;
 
-  // Filters: status, plan, tenant, q (username prefix). Ordered by username.
+  // Filters: status, plan, tenant, external_id, q (username prefix). Ordered by username.
   router.add("GET", "/api/v1/subscribers", Role::ReadOnly, [&env](const ApiRequest& req) {
     const Page page = pageParams(req);
     std::optional<pb::SubscriberStatus> status;
@@ -115,6 +115,7 @@ void addSubscriberRoutes(Router& router, ApiContext& ctx) {
     }
     const auto plan = req.query("plan");
     const auto tenant = req.query("tenant");
+    const auto external_id = req.query("external_id");
     const std::string prefix = req.query("q").value_or("");
 
     Json items = Json::array();
@@ -125,6 +126,7 @@ void addSubscriberRoutes(Router& router, ApiContext& ctx) {
       if (!s.username().starts_with(prefix)) return true;
       if (status && s.status() != *status) return true;
       if (tenant && s.tenant() != *tenant) return true;
+      if (external_id && s.external_id() != *external_id) return true;
       if (items.size() == page.limit) return !(more = true);
       items.push_back(subscriberJson(s));
       last = s.username();
@@ -182,11 +184,12 @@ void addSubscriberRoutes(Router& router, ApiContext& ctx) {
                const std::string old_password = s.password();
                applySubscriber(body, s, false);
                checkReferences(txn, s);
+               Json changes = diff(before, subscriberJson(s));
+               if (s.password() != old_password) changes["password"] = "changed";
+               if (changes.empty()) return ApiReply{200, before}; // nothing to write
                s.set_updated_at(timeutil::nowSeconds());
                store::putSubscriber(txn, s, store::WriteMode::Replace);
                Json out = subscriberJson(s);
-               Json changes = diff(before, out);
-               if (s.password() != old_password) changes["password"] = "changed";
                audit(txn, req, "update", "subscriber", s.username(), changes);
                txn.commit();
                return ApiReply{200, out};
