@@ -26,7 +26,8 @@ uint64_t appendToLog(WriteTxn& txn, Table table, std::string_view counter, std::
       for (bool ok = cur.first(); ok && decodeSeq(cur.key()) <= seq - keep; ok = cur.next())
         doomed.emplace_back(cur.key());
     }
-    for (const auto& k : doomed) txn.erase(table, k);
+    for (const auto& k : doomed)
+      txn.erase(table, k);
   }
   return seq;
 }

@@ -9,7 +9,8 @@ namespace {
 std::string leaseKey(std::string_view pool, uint32_t ip) {
   std::string k(pool);
   k.push_back('\0');
-  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>((ip >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    k.push_back(static_cast<char>((ip >> shift) & 0xff));
   return k;
 }
 
@@ -52,6 +53,28 @@ std::optional<pb::Pool> getPool(const ReadTxn& txn, std::string_view name) {
 }
 
 void putPool(WriteTxn& txn, const pb::Pool& pool) {
+  // An address in two pools could be leased twice: ranges may not overlap across pools.
+  std::vector<std::pair<uint32_t, uint32_t>> mine;
+  for (const auto& r : pool.ranges()) {
+    auto a = parseIpv4(r.first()), b = parseIpv4(r.last());
+    if (!a || !b || *b < *a)
+      throw StoreError(StoreError::Code::Conflict, "pool " + pool.name() + ": bad range");
+    mine.emplace_back(*a, *b);
+  }
+  Cursor cur(txn, Table::Pools);
+  for (bool ok = cur.first(); ok; ok = cur.next()) {
+    if (cur.key() == pool.name()) continue;
+    auto other = decode<pb::Pool>(cur.value(), "pool");
+    for (const auto& r : other.ranges()) {
+      auto a = parseIpv4(r.first()), b = parseIpv4(r.last());
+      if (!a || !b) continue;
+      for (const auto& [x, y] : mine)
+        if (x <= *b && *a <= y)
+          throw StoreError(StoreError::Code::Conflict, "pool " + pool.name() + " overlaps pool " +
+                                                           other.name() + " (" + r.first() + "-" +
+                                                           r.last() + ")");
+    }
+  }
   txn.put(Table::Pools, pool.name(), encode(pool));
 }
 
@@ -135,7 +158,8 @@ std::optional<std::string> allocateLease(WriteTxn& txn, std::string_view pool_na
     bool ok = cur.seek(leaseKey(pool_name, *a));
     for (uint64_t ip = *a; ip <= *b; ++ip) {
       const std::string want = leaseKey(pool_name, static_cast<uint32_t>(ip));
-      while (ok && cur.key() < want) ok = cur.next();
+      while (ok && cur.key() < want)
+        ok = cur.next();
       if (!ok || cur.key() != want) return take(static_cast<uint32_t>(ip)); // never leased
       if (!reusable && !leaseIsLive(decode<pb::Lease>(cur.value(), "lease"), now))
         reusable = static_cast<uint32_t>(ip);

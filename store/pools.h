@@ -16,6 +16,7 @@
 namespace ispbox::store {
 
 std::optional<pb::Pool> getPool(const ReadTxn& txn, std::string_view name);
+// Conflict when a range overlaps another pool's.
 void putPool(WriteTxn& txn, const pb::Pool& pool);
 // Conflict while any address of the pool is leased to a live session.
 bool deletePool(WriteTxn& txn, std::string_view name);

@@ -47,15 +47,34 @@ void putSession(WriteTxn& txn, std::string_view key, const pb::Session& s) {
 
 bool closeSession(WriteTxn& txn, std::string_view key, std::string_view cause, int64_t now) {
   auto s = getSession(txn, key);
-  if (!s) return false;
-  txn.erase(Table::Sessions, key);
+  if (!s || s->state() == pb::SESSION_CLOSED) return false;
   txn.erase(Table::SessionsByUser, join(s->username(), key));
-  if (!s->pool().empty() && !s->framed_ip().empty()) releaseLease(txn, s->pool(), s->framed_ip(), now);
+  if (!s->pool().empty() && !s->framed_ip().empty())
+    releaseLease(txn, s->pool(), s->framed_ip(), now);
   s->set_state(pb::SESSION_CLOSED);
   s->set_stopped_at(now);
   if (s->terminate_cause().empty()) s->set_terminate_cause(std::string(cause));
+  // The closed record stays under its key for a while, so a duplicated Stop or a late
+  // Interim-Update for it is recognised and counts nothing.
+  txn.put(Table::Sessions, key, encode(*s));
   appendToLog(txn, Table::SessionHistory, kHistoryCounter, encode(*s), kHistoryKeep);
   return true;
+}
+
+size_t purgeClosedSessions(WriteTxn& txn, int64_t closed_before) {
+  std::vector<std::string> keys;
+  {
+    Cursor cur(txn, Table::Sessions);
+    pb::Session s;
+    for (bool ok = cur.first(); ok; ok = cur.next()) {
+      if (!decodeInto(cur.value(), &s)) throw StoreError(StoreError::Code::Corrupt, "session");
+      if (s.state() == pb::SESSION_CLOSED && s.stopped_at() < closed_before)
+        keys.emplace_back(cur.key());
+    }
+  }
+  for (const auto& k : keys)
+    txn.erase(Table::Sessions, k);
+  return keys.size();
 }
 
 std::vector<KeyedSession> liveSessionsOf(const ReadTxn& txn, std::string_view username) {
@@ -73,7 +92,8 @@ size_t countLiveSessionsOf(const ReadTxn& txn, std::string_view username) {
   size_t n = 0;
   const std::string prefix = join(username, "");
   Cursor cur(txn, Table::SessionsByUser);
-  for (bool ok = cur.seek(prefix); ok && cur.key().starts_with(prefix); ok = cur.next()) ++n;
+  for (bool ok = cur.seek(prefix); ok && cur.key().starts_with(prefix); ok = cur.next())
+    ++n;
   return n;
 }
 
@@ -83,6 +103,7 @@ void forEachLiveSession(const ReadTxn& txn, std::string_view after,
   pb::Session s;
   for (bool ok = cur.seekAfter(after); ok; ok = cur.next()) {
     if (!decodeInto(cur.value(), &s)) throw StoreError(StoreError::Code::Corrupt, "session");
+    if (s.state() == pb::SESSION_CLOSED) continue;
     if (!fn(cur.key(), s)) break;
   }
 }
@@ -96,8 +117,10 @@ size_t closeNasSessions(WriteTxn& txn, std::string_view nas_ip, std::string_view
     for (bool ok = cur.seek(prefix); ok && cur.key().starts_with(prefix); ok = cur.next())
       keys.emplace_back(cur.key());
   }
-  for (const auto& k : keys) closeSession(txn, k, cause, now);
-  return keys.size();
+  size_t closed = 0;
+  for (const auto& k : keys)
+    closed += closeSession(txn, k, cause, now) ? 1 : 0;
+  return closed;
 }
 
 bool isStale(const pb::Session& s, int64_t now, unsigned misses, uint32_t fallback_s) {
@@ -111,7 +134,8 @@ size_t closeStaleSessions(WriteTxn& txn, int64_t now, unsigned misses, uint32_t 
     if (isStale(s, now, misses, fallback_s)) keys.emplace_back(key);
     return true;
   });
-  for (const auto& k : keys) closeSession(txn, k, "stale", now);
+  for (const auto& k : keys)
+    closeSession(txn, k, "stale", now);
   return keys.size();
 }
 
@@ -135,8 +159,8 @@ std::string monthPeriod(int64_t t) {
   return buf;
 }
 
-void addUsage(WriteTxn& txn, std::string_view username, int64_t at, uint64_t input,
-              uint64_t output, uint64_t seconds) {
+void addUsage(WriteTxn& txn, std::string_view username, int64_t at, uint64_t input, uint64_t output,
+              uint64_t seconds) {
   for (const std::string& p : {"d" + dayPeriod(at), "m" + monthPeriod(at)}) {
     const std::string key = join(username, p);
     pb::Usage u;

@@ -22,8 +22,12 @@ std::string sessionKey(std::string_view nas_ip, std::string_view acct_session_id
 std::optional<pb::Session> getSession(const ReadTxn& txn, std::string_view key);
 // Writes a live session and its index entry.
 void putSession(WriteTxn& txn, std::string_view key, const pb::Session& session);
-// Ends a live session: stamps it, moves it to the history, frees its lease. No-op if absent.
+// Ends a live session: stamps it, copies it to the history, frees its lease. The closed record
+// stays (state CLOSED) until purged, so duplicates of its last packets are recognised.
+// False when there was no live session under key.
 bool closeSession(WriteTxn& txn, std::string_view key, std::string_view cause, int64_t now);
+// Forgets closed sessions stopped before the given time.
+size_t purgeClosedSessions(WriteTxn& txn, int64_t closed_before);
 
 struct KeyedSession {
   std::string key;
@@ -31,7 +35,7 @@ struct KeyedSession {
 };
 std::vector<KeyedSession> liveSessionsOf(const ReadTxn& txn, std::string_view username);
 size_t countLiveSessionsOf(const ReadTxn& txn, std::string_view username);
-// Every live session in key order (by NAS), after `after`, until fn returns false.
+// Every live (not closed) session in key order (by NAS), after `after`, until fn returns false.
 void forEachLiveSession(const ReadTxn& txn, std::string_view after,
                         const std::function<bool(std::string_view key, pb::Session&)>& fn);
 // Closes every live session of a NAS (Accounting-On/Off). Returns how many.
@@ -52,8 +56,8 @@ listSessionHistory(const ReadTxn& txn, uint64_t before, size_t limit,
 // midnight, so the process time zone (TZ) decides.
 std::string dayPeriod(int64_t unix_seconds);
 std::string monthPeriod(int64_t unix_seconds);
-void addUsage(WriteTxn& txn, std::string_view username, int64_t at, uint64_t input,
-              uint64_t output, uint64_t seconds);
+void addUsage(WriteTxn& txn, std::string_view username, int64_t at, uint64_t input, uint64_t output,
+              uint64_t seconds);
 pb::Usage getUsage(const ReadTxn& txn, std::string_view username, std::string_view period);
 // period -> usage for one subscriber; kind 'd' or 'm'.
 std::vector<std::pair<std::string, pb::Usage>> listUsage(const ReadTxn& txn,

@@ -2,8 +2,10 @@
 # Every log identifier the code uses is documented in docs/log-messages.md, and vice versa.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-used=$(grep -rhoE 'ISPBOX_LOG\([A-Za-z]+, "[A-Z0-9_]+"' --include='*.cc' --include='*.h' \
-         common store appliance rlm_isp agentx drivers 2>/dev/null | sed -E 's/.*"([A-Z0-9_]+)"/\1/' | sort -u)
+dirs=()
+for d in common store appliance rlm_isp agentx drivers; do [ -d "$d" ] && dirs+=("$d"); done
+used=$(grep -rhoE 'ISPBOX_LOG\([A-Za-z]+, "[A-Z0-9_]+"' --include='*.cc' --include='*.h' "${dirs[@]}" |
+         sed -E 's/.*"([A-Z0-9_]+)"/\1/' | sort -u)
 documented=$(grep -oE '^\| `[A-Z0-9_]+`' docs/log-messages.md | tr -d '|` ' | sort -u)
 [ -n "$used" ] || { echo "no log identifiers found: the pattern is broken"; exit 1; }
 missing=$(comm -23 <(echo "$used") <(echo "$documented"))
