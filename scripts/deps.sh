@@ -11,6 +11,9 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler libssl-dev
   # tests and tools
   libgtest-dev libgmock-dev lmdb-utils curl openssl ca-certificates procps iproute2
+  # rlm_isp: the server it loads into, radtest/radclient, the libraries its headers include, and
+  # apt-get source + xz for its header overlay (rlm_isp/build/freeradius_headers.cmake)
+  freeradius freeradius-utils libfreeradius-dev libtalloc-dev libpcre3-dev dpkg-dev xz-utils
 )
 
 missing=()
@@ -19,6 +22,28 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+
+# rlm_isp's build runs `apt-get source freeradius=<installed version>`: that needs deb-src entries
+# for the same mirrors and suites as the binary packages. Added once, only when there are none.
+if ! apt-cache showsrc --only-source freeradius 2>/dev/null | grep -q '^Package:'; then
+  SRC_SUDO=""
+  [ "$(id -u)" -ne 0 ] && SRC_SUDO="sudo"
+  if ! grep -qsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/*; then
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+      echo "ispbox: adding /etc/apt/sources.list.d/ispbox-deb-src.sources" >&2
+      sed -E 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
+        $SRC_SUDO tee /etc/apt/sources.list.d/ispbox-deb-src.sources >/dev/null
+    elif grep -qsE '^deb ' /etc/apt/sources.list; then
+      echo "ispbox: adding /etc/apt/sources.list.d/ispbox-deb-src.list" >&2
+      sed -nE 's/^deb /deb-src /p' /etc/apt/sources.list |
+        $SRC_SUDO tee /etc/apt/sources.list.d/ispbox-deb-src.list >/dev/null
+    fi
+  fi
+  $SRC_SUDO apt-get update -qq
+  apt-cache showsrc --only-source freeradius 2>/dev/null | grep -q '^Package:' ||
+    echo "ispbox: warning: no deb-src entry for freeradius; rlm_isp will not configure" >&2
+fi
+
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "ispbox: installing ${missing[*]}" >&2

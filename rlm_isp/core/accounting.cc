@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "rlm_isp/core/accounting.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "store/entities.h"
+#include "store/pools.h"
+#include "store/sessions.h"
+
+namespace ispbox::aaa {
+namespace {
+
+// The interim interval the session was given: the plan's, or the default.
+uint32_t interimFor(const store::ReadTxn& txn, std::string_view username,
+                    const PolicyOptions& options) {
+  if (auto s = store::getSubscriber(txn, username))
+    if (auto p = store::getPlan(txn, s->plan()))
+      if (p->acct_interim_interval_s()) return p->acct_interim_interval_s();
+  return options.default_interim_s;
+}
+
+// Finds which of the subscriber's pool leases holds this address, and confirms it.
+std::string confirmPoolLease(store::WriteTxn& txn, std::string_view username, std::string_view ip,
+                             std::string_view key, int64_t now) {
+  if (ip.empty()) return {};
+  std::string prefix(username);
+  prefix.push_back('\0');
+  store::Cursor cur(txn, store::Table::LeasesByUser);
+  for (bool ok = cur.seek(prefix); ok && cur.key().starts_with(prefix); ok = cur.next()) {
+    if (cur.value() != ip) continue;
+    std::string pool(cur.key().substr(prefix.size()));
+    store::confirmLease(txn, pool, ip, key, now);
+    return pool;
+  }
+  return {};
+}
+
+} // namespace
+
+std::string terminateCauseName(uint32_t cause) {
+  static constexpr const char* kNames[] = {"",
+                                           "User-Request",
+                                           "Lost-Carrier",
+                                           "Lost-Service",
+                                           "Idle-Timeout",
+                                           "Session-Timeout",
+                                           "Admin-Reset",
+                                           "Admin-Reboot",
+                                           "Port-Error",
+                                           "NAS-Error",
+                                           "NAS-Request",
+                                           "NAS-Reboot",
+                                           "Port-Unneeded",
+                                           "Port-Preempted",
+                                           "Port-Suspended",
+                                           "Service-Unavailable",
+                                           "Callback",
+                                           "User-Error",
+                                           "Host-Request"};
+  if (cause > 0 && cause < std::size(kNames)) return kNames[cause];
+  return cause ? std::to_string(cause) : "";
+}
+
+std::string applyAccounting(store::WriteTxn& txn, const AcctRequest& req, int64_t now,
+                            const PolicyOptions& options) {
+  // The time the event happened at the NAS, as well as it can be known.
+  const int64_t at = req.event_timestamp ? req.event_timestamp : now - req.delay_time;
+
+  if (req.status_type == kAcctOn || req.status_type == kAcctOff) {
+    const size_t n = store::closeNasSessions(txn, req.nas_ip, "NAS-Reboot", at);
+    return std::string(req.status_type == kAcctOn ? "accounting-on" : "accounting-off") +
+           ": closed " + std::to_string(n) + " session(s)";
+  }
+  if (req.status_type != kAcctStart && req.status_type != kAcctStop &&
+      req.status_type != kAcctInterim)
+    return "status " + std::to_string(req.status_type) + " ignored";
+  if (req.acct_session_id.empty()) throw std::invalid_argument("no Acct-Session-Id");
+
+  const std::string key = store::sessionKey(req.nas_ip, req.acct_session_id);
+  auto existing = store::getSession(txn, key);
+  if (existing && existing->state() == pb::SESSION_CLOSED)
+    return "session already closed: duplicate or late packet ignored";
+
+  pb::Session s;
+  const bool fresh = !existing;
+  if (existing) {
+    s = std::move(*existing);
+  } else {
+    // First packet of the session we see (a lost Start is not a lost session).
+    s.set_username(std::string(req.user_name));
+    s.set_nas_ip(std::string(req.nas_ip));
+    s.set_acct_session_id(std::string(req.acct_session_id));
+    s.set_started_at(at - req.session_time);
+    s.set_state(pb::SESSION_ACTIVE);
+    s.set_interim_interval_s(interimFor(txn, req.user_name, options));
+  }
+  if (!req.acct_unique_id.empty()) s.set_acct_unique_id(std::string(req.acct_unique_id));
+  if (!req.framed_ip.empty()) s.set_framed_ip(std::string(req.framed_ip));
+  if (!req.calling_station_id.empty())
+    s.set_calling_station_id(std::string(req.calling_station_id));
+  if (!req.nas_port_id.empty()) s.set_nas_port_id(std::string(req.nas_port_id));
+  if (!req.nas_identifier.empty()) s.set_nas_identifier(std::string(req.nas_identifier));
+  if (!req.class_attr.empty()) s.set_class_tag(std::string(req.class_attr));
+  s.set_updated_at(std::max(s.updated_at(), now));
+  if (s.pool().empty()) s.set_pool(confirmPoolLease(txn, s.username(), s.framed_ip(), key, now));
+
+  // Usage is what the counters grew by. A reordered older packet carries smaller counters and
+  // adds nothing; a retransmission carries the same counters and adds nothing either.
+  const uint64_t din = req.input_bytes > s.input_octets() ? req.input_bytes - s.input_octets() : 0;
+  const uint64_t dout =
+      req.output_bytes > s.output_octets() ? req.output_bytes - s.output_octets() : 0;
+  const uint64_t dtime =
+      req.session_time > s.session_time() ? req.session_time - s.session_time() : 0;
+  s.set_input_octets(std::max(s.input_octets(), req.input_bytes));
+  s.set_output_octets(std::max(s.output_octets(), req.output_bytes));
+  s.set_input_packets(std::max(s.input_packets(), req.input_packets));
+  s.set_output_packets(std::max(s.output_packets(), req.output_packets));
+  s.set_session_time(std::max(s.session_time(), req.session_time));
+  if (din || dout || dtime) store::addUsage(txn, s.username(), at, din, dout, dtime);
+
+  store::putSession(txn, key, s);
+  std::string what = req.status_type == kAcctStart  ? "start"
+                     : req.status_type == kAcctStop ? "stop"
+                                                    : "interim";
+  if (fresh && req.status_type != kAcctStart) what += " (no start seen)";
+  if (req.status_type == kAcctStop) {
+    s.set_terminate_cause(terminateCauseName(req.terminate_cause));
+    store::putSession(txn, key, s);
+    store::closeSession(txn, key, "Stop", at);
+  }
+  return what + " +" + std::to_string(din) + "/" + std::to_string(dout) + " bytes";
+}
+
+} // namespace ispbox::aaa

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The C++ side of rlm_isp/isp_core.h: every entry point catches everything, so no exception ever
+// unwinds into FreeRADIUS's C frames. The decisions themselves live in policy.cc and
+// accounting.cc; this file converts between the C structs and them, and owns the background
+// thread that writes the post-auth log in batches and sweeps stale sessions.
+#include "rlm_isp/isp_core.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "common/time_util.h"
+#include "rlm_isp/core/accounting.h"
+#include "rlm_isp/core/policy.h"
+#include "store/entities.h"
+#include "store/env.h"
+#include "store/sessions.h"
+
+namespace {
+
+namespace aaa = ispbox::aaa;
+namespace store = ispbox::store;
+namespace pb = ispbox::store::pb;
+
+std::string_view sv(const char* s) {
+  return s ? std::string_view(s) : std::string_view();
+}
+
+// Copies src into a caller's buffer, truncating; false when it did not fit.
+bool copyOut(std::string_view src, char* dst, size_t len) {
+  if (!dst || len == 0) return false;
+  const size_t n = src.size() < len ? src.size() : len - 1;
+  std::memcpy(dst, src.data(), n);
+  dst[n] = '\0';
+  return n == src.size();
+}
+
+// The catch-all every entry point ends with.
+isp_code_t fail(char* err, size_t errlen) noexcept {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    copyOut(e.what(), err, errlen);
+  } catch (...) {
+    copyOut("unknown error", err, errlen);
+  }
+  return ISP_FAIL;
+}
+
+// FreeRADIUS prints octets attributes (Class) as 0x<hex>: back to the bytes we sent.
+std::string octets(std::string_view text) {
+  if (text.size() < 2 || text.substr(0, 2) != "0x" || text.size() % 2) return std::string(text);
+  std::string out;
+  for (size_t i = 2; i < text.size(); i += 2) {
+    auto nib = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    const int hi = nib(text[i]), lo = nib(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::string(text);
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+} // namespace
+
+struct isp_core {
+  std::unique_ptr<store::Env> env;
+  aaa::PolicyOptions options;
+
+  // Post-auth entries wait here and are written together: a durable write per Access-Request
+  // would cost more than the whole authorization. Losing the last fraction of a second of this
+  // log in a crash is acceptable; sessions and usage are written before the NAS is answered.
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::vector<pb::PostAuth> pending;
+  bool stopping = false;
+  std::thread worker;
+
+  static constexpr size_t kBatch = 512;
+  static constexpr auto kFlushEvery = std::chrono::milliseconds(250);
+  static constexpr int64_t kSweepEvery_s = 60;
+
+  void start() {
+    worker = std::thread([this] { run(); });
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(mutex);
+      stopping = true;
+    }
+    wake.notify_all();
+    if (worker.joinable()) worker.join();
+  }
+
+  void run() {
+    int64_t next_sweep = ispbox::timeutil::nowSeconds() + kSweepEvery_s;
+    std::unique_lock lock(mutex);
+    while (true) {
+      wake.wait_for(lock, kFlushEvery, [this] { return stopping || pending.size() >= kBatch; });
+      std::vector<pb::PostAuth> batch;
+      batch.swap(pending);
+      const bool last = stopping;
+      lock.unlock();
+      try {
+        if (!batch.empty()) {
+          auto txn = env->write();
+          for (const auto& e : batch)
+            store::appendPostAuth(txn, e, options.postauth_keep);
+          txn.commit();
+        }
+        // AAA must keep its session table right without ispboxd.
+        const int64_t now = ispbox::timeutil::nowSeconds();
+        if (now >= next_sweep && !last) {
+          next_sweep = now + kSweepEvery_s;
+          auto txn = env->write();
+          store::sweepSessions(txn, now, options.stale_misses, options.default_interim_s, 86400);
+          txn.commit();
+        }
+      } catch (...) {
+        // Nowhere to report from this thread; the next batch tries again.
+      }
+      lock.lock();
+      if (last && pending.empty()) return;
+    }
+  }
+};
+
+extern "C" {
+
+isp_core_t* isp_core_open(const char* state_dir, char* err, size_t errlen) noexcept {
+  try {
+    if (sv(state_dir).empty()) {
+      copyOut("state_dir is empty", err, errlen);
+      return nullptr;
+    }
+    store::EnvOptions options;
+    options.dir = state_dir;
+    auto core = std::make_unique<isp_core>();
+    core->env = store::Env::open(options);
+    core->start();
+    return core.release();
+  } catch (...) {
+    fail(err, errlen);
+    return nullptr;
+  }
+}
+
+void isp_core_close(isp_core_t* core) noexcept {
+  if (!core) return;
+  try {
+    core->stop(); // writes what is still pending
+    delete core;
+  } catch (...) { // nothing to report to at this point
+  }
+}
+
+isp_code_t isp_core_authorize(isp_core_t* core, const isp_auth_request_t* request,
+                              isp_auth_result_t* result) noexcept {
+  if (!result) return ISP_FAIL;
+  std::memset(result, 0, sizeof *result);
+  try {
+    if (!core || !request) throw std::invalid_argument("isp_core_authorize: null argument");
+    const aaa::AuthRequest req{sv(request->user_name), sv(request->nas_ip),
+                               sv(request->calling_station_id)};
+    aaa::AuthDecision d =
+        aaa::authorize(*core->env, req, ispbox::timeutil::nowSeconds(), core->options);
+    if (d.verdict != aaa::Verdict::Accept) {
+      copyOut(d.reason, result->reply_message, sizeof result->reply_message);
+      copyOut(d.reason, result->error, sizeof result->error);
+      return result->code = ISP_REJECT;
+    }
+    if (!copyOut(d.password, result->password, sizeof result->password))
+      throw std::length_error("password longer than the ABI allows");
+    for (const auto& [name, value] : d.reply) {
+      if (result->reply_count == ISP_MAX_REPLY_PAIRS)
+        throw std::length_error("more reply attributes than the ABI allows");
+      isp_pair_t& p = result->reply[result->reply_count++];
+      if (!copyOut(name, p.name, sizeof p.name) || !copyOut(value, p.value, sizeof p.value))
+        throw std::length_error("reply attribute " + name + " too long");
+    }
+    copyOut(d.profile, result->error, sizeof result->error);
+    return result->code = ISP_OK;
+  } catch (...) {
+    result->password[0] = '\0';
+    result->reply_count = 0;
+    return result->code = fail(result->error, sizeof result->error);
+  }
+}
+
+isp_code_t isp_core_accounting(isp_core_t* core, const isp_acct_request_t* r, char* msg,
+                               size_t msglen) noexcept {
+  try {
+    if (!core || !r) throw std::invalid_argument("isp_core_accounting: null argument");
+    aaa::AcctRequest req;
+    req.status_type = r->status_type;
+    req.user_name = sv(r->user_name);
+    req.acct_session_id = sv(r->acct_session_id);
+    req.acct_unique_id = sv(r->acct_unique_id);
+    req.nas_ip = sv(r->nas_ip);
+    req.framed_ip = sv(r->framed_ip_address);
+    req.calling_station_id = sv(r->calling_station_id);
+    const std::string cls = octets(sv(r->class_attr));
+    req.class_attr = cls;
+    req.session_time = r->session_time;
+    // Gigawords carry bits 32-63 of the 64-bit counters (RFC 2869 5.1).
+    req.input_bytes = (uint64_t{r->input_gigawords} << 32) | r->input_octets;
+    req.output_bytes = (uint64_t{r->output_gigawords} << 32) | r->output_octets;
+    req.input_packets = r->input_packets;
+    req.output_packets = r->output_packets;
+    req.terminate_cause = r->terminate_cause;
+    req.event_timestamp = r->event_timestamp;
+    req.delay_time = r->delay_time;
+    auto txn = core->env->write();
+    const std::string what =
+        aaa::applyAccounting(txn, req, ispbox::timeutil::nowSeconds(), core->options);
+    txn.commit(); // durable before the NAS gets its Accounting-Response
+    copyOut(what, msg, msglen);
+    return ISP_OK;
+  } catch (...) {
+    return fail(msg, msglen);
+  }
+}
+
+isp_code_t isp_core_post_auth(isp_core_t* core, const char* user_name, const char* nas_ip,
+                              int accepted, const char* reason, char* err, size_t errlen) noexcept {
+  try {
+    if (!core) throw std::invalid_argument("isp_core_post_auth: null argument");
+    pb::PostAuth e;
+    e.set_at_ms(ispbox::timeutil::nowMillis());
+    e.set_username(std::string(sv(user_name)));
+    e.set_nas_ip(std::string(sv(nas_ip)));
+    e.set_accepted(accepted != 0);
+    if (accepted) {
+      // "ispbox:<profile>:<plan>", our Class.
+      const std::string cls = octets(sv(reason));
+      const auto first = cls.find(':'), second = cls.find(':', first + 1);
+      if (cls.starts_with("ispbox:") && second != std::string::npos)
+        e.set_profile(cls.substr(first + 1, second - first - 1));
+    } else {
+      e.set_reason(std::string(sv(reason)));
+    }
+    {
+      std::lock_guard lock(core->mutex);
+      core->pending.push_back(std::move(e));
+      if (core->pending.size() >= isp_core::kBatch) core->wake.notify_one();
+    }
+    copyOut("", err, errlen);
+    return ISP_OK;
+  } catch (...) {
+    return fail(err, errlen);
+  }
+}
+
+isp_code_t isp_core_client_lookup(isp_core_t* core, const char* src_ip, char* secret,
+                                  size_t secretlen, char* shortname, size_t shortnamelen,
+                                  int* require_message_authenticator, char* err,
+                                  size_t errlen) noexcept {
+  try {
+    if (!core || !secret || !shortname || !require_message_authenticator)
+      throw std::invalid_argument("isp_core_client_lookup: null argument");
+    copyOut("", err, errlen);
+    const store::ReadTxn txn = core->env->read();
+    const auto nas = store::getNasByIp(txn, sv(src_ip));
+    if (!nas) {
+      copyOut("no NAS with this address", err, errlen);
+      return ISP_NOTFOUND;
+    }
+    if (!copyOut(nas->secret(), secret, secretlen))
+      throw std::length_error("NAS secret longer than the buffer");
+    copyOut(nas->name(), shortname, shortnamelen); // only a label: truncation is harmless
+    *require_message_authenticator = nas->require_message_authenticator() ? 1 : 0;
+    return ISP_OK;
+  } catch (...) {
+    return fail(err, errlen);
+  }
+}
+
+} // extern "C"

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rlm_isp: the FreeRADIUS 3.2 module of ispbox. A thin C shim: it reads request attributes into
+ * the plain structs of isp_core.h, calls the C++ core, and turns the result into control / reply
+ * attributes and a module return code. No policy lives here.
+ *
+ * Wiring (scripts/freeradius-config.sh writes it):
+ *   authorize   { chap  mschap  isp  pap }  isp puts control:Cleartext-Password, so the stock
+ *                                           pap/chap/mschap modules authenticate;
+ *   accounting  { isp }
+ *   post-auth   { isp  Post-Auth-Type REJECT { isp } }  the same method sees accepts and rejects
+ *                                           (it tells them apart by the reply code);
+ *   server <dynamic_clients_server> { authorize { isp } }  when FreeRADIUS runs its dynamic-client
+ *      request for an unknown source address through that virtual server, authorize looks the NAS
+ *      up in the store and fills control:FreeRADIUS-Client-*, so NASes come from the store, not
+ *      clients.conf.
+ *
+ * Built by rlm_isp/CMakeLists.txt with -include freeradius/build.h, the header overlay and the
+ * server's own -DNDEBUG (which changes the layout of REQUEST).
+ */
+/* radiusd.h first: modules.h needs its types. */
+#include <freeradius/radiusd.h>
+
+#include <freeradius/modules.h>
+
+#include <string.h>
+
+#include "rlm_isp/isp_core.h"
+
+#if defined(WITH_NDEBUG) && !defined(NDEBUG)
+#error "FreeRADIUS was built with -DNDEBUG and REQUEST's layout depends on it: define NDEBUG"
+#endif
+
+typedef struct rlm_isp_t {
+  char const* state_dir;              /* the LMDB state directory (ispboxd's state.dir) */
+  char const* dynamic_clients_server; /* virtual server in which authorize looks up NASes */
+  isp_core_t* core;
+} rlm_isp_t;
+
+static const CONF_PARSER module_config[] = {
+    {"state_dir",
+     FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_REQUIRED | PW_TYPE_NOT_EMPTY, rlm_isp_t, state_dir),
+     NULL},
+    {"dynamic_clients_server",
+     FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_NOT_EMPTY, rlm_isp_t, dynamic_clients_server),
+     "dynamic_clients"},
+    CONF_PARSER_TERMINATOR};
+
+/* Room for one attribute printed as text. */
+typedef struct text_buf {
+  char s[ISP_VALUE_MAX];
+} text_buf;
+
+/* The attribute as text (strings as they are, others printed into buf), or NULL when absent. */
+static char const* attr_text(VALUE_PAIR* list, unsigned int attr, text_buf* buf) {
+  VALUE_PAIR* vp = fr_pair_find_by_num(list, attr, 0, TAG_ANY);
+  if (!vp) return NULL;
+  if (vp->da->type == PW_TYPE_STRING) return vp->vp_strvalue;
+  vp_prints_value(buf->s, sizeof buf->s, vp, '\0');
+  return buf->s;
+}
+
+static uint32_t attr_u32(VALUE_PAIR* list, unsigned int attr) {
+  VALUE_PAIR* vp = fr_pair_find_by_num(list, attr, 0, TAG_ANY);
+  if (!vp) return 0;
+  switch (vp->da->type) {
+  case PW_TYPE_INTEGER:
+    return vp->vp_integer;
+  case PW_TYPE_DATE:
+    return vp->vp_date;
+  default:
+    return 0;
+  }
+}
+
+static char const* packet_src(REQUEST* request, text_buf* buf) {
+  return ip_ntoh(&request->packet->src_ipaddr, buf->s, sizeof buf->s);
+}
+
+static int mod_instantiate(CONF_SECTION* conf, void* instance) {
+  rlm_isp_t* inst = instance;
+  char err[ISP_ERROR_MAX] = "";
+
+  /* Runs once per process, after the daemon forked (an LMDB environment must not cross a
+   * fork); `freeradius -C` runs it too, so it only opens the state. */
+  inst->core = isp_core_open(inst->state_dir, err, sizeof err);
+  if (!inst->core) {
+    cf_log_err_cs(conf, "cannot open the ispbox state in \"%s\": %s", inst->state_dir, err);
+    return -1;
+  }
+  return 0;
+}
+
+static int mod_detach(void* instance) {
+  rlm_isp_t* inst = instance;
+  isp_core_close(inst->core);
+  inst->core = NULL;
+  return 0;
+}
+
+static rlm_rcode_t client_lookup(rlm_isp_t* inst, REQUEST* request) {
+  text_buf src;
+  char secret[ISP_VALUE_MAX], shortname[ISP_NAME_MAX], err[ISP_ERROR_MAX];
+  int require_ma = 0;
+  fr_ipaddr_t const* ip = &request->packet->src_ipaddr;
+
+  packet_src(request, &src);
+  switch (isp_core_client_lookup(inst->core, src.s, secret, sizeof secret, shortname,
+                                 sizeof shortname, &require_ma, err, sizeof err)) {
+  case ISP_OK:
+    break;
+  case ISP_NOTFOUND:
+    RDEBUG2("%s is not a known NAS: %s", src.s, err);
+    return RLM_MODULE_NOTFOUND;
+  case ISP_REJECT:
+    RDEBUG2("NAS %s refused: %s", src.s, err);
+    return RLM_MODULE_REJECT;
+  case ISP_FAIL:
+  default:
+    REDEBUG("NAS lookup for %s failed: %s", src.s, err);
+    return RLM_MODULE_FAIL;
+  }
+
+  /* FreeRADIUS turns these into the client (client_afrom_request, src/main/client.c). */
+  if (!pair_make_config(ip->af == AF_INET6 ? "FreeRADIUS-Client-IPv6-Address"
+                                           : "FreeRADIUS-Client-IP-Address",
+                        src.s, T_OP_SET) ||
+      !pair_make_config("FreeRADIUS-Client-Secret", secret, T_OP_SET) ||
+      !pair_make_config("FreeRADIUS-Client-Shortname", shortname, T_OP_SET) ||
+      !pair_make_config("FreeRADIUS-Client-Require-MA", require_ma ? "yes" : "no", T_OP_SET)) {
+    REDEBUG("cannot set the client attributes of %s: %s", src.s, fr_strerror());
+    return RLM_MODULE_FAIL;
+  }
+  RDEBUG2("NAS %s is \"%s\" (require Message-Authenticator: %s)", src.s, shortname,
+          require_ma ? "yes" : "no");
+  return RLM_MODULE_UPDATED;
+}
+
+static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* request) {
+  rlm_isp_t* inst = instance;
+  VALUE_PAIR* vps = request->packet->vps;
+  text_buf user, src, nas_ip, nas_id, calling, called, port_id;
+  isp_auth_request_t req;
+  isp_auth_result_t res;
+  rlm_rcode_t rcode = RLM_MODULE_OK;
+  size_t i;
+
+  if (request->server && strcmp(request->server, inst->dynamic_clients_server) == 0) {
+    return client_lookup(inst, request);
+  }
+
+  memset(&req, 0, sizeof req);
+  req.user_name = attr_text(vps, PW_USER_NAME, &user);
+  req.nas_ip = packet_src(request, &src);
+  req.nas_ip_address = attr_text(vps, PW_NAS_IP_ADDRESS, &nas_ip);
+  req.nas_identifier = attr_text(vps, PW_NAS_IDENTIFIER, &nas_id);
+  req.calling_station_id = attr_text(vps, PW_CALLING_STATION_ID, &calling);
+  req.called_station_id = attr_text(vps, PW_CALLED_STATION_ID, &called);
+  req.service_type = attr_u32(vps, PW_SERVICE_TYPE);
+  req.framed_protocol = attr_u32(vps, PW_FRAMED_PROTOCOL);
+  req.nas_port_type = attr_u32(vps, PW_NAS_PORT_TYPE);
+  req.nas_port_id = attr_text(vps, PW_NAS_PORT_ID, &port_id);
+  if (!req.user_name) {
+    RDEBUG2("no User-Name: not ours");
+    return RLM_MODULE_NOOP;
+  }
+
+  switch (isp_core_authorize(inst->core, &req, &res)) {
+  case ISP_OK:
+    break;
+  case ISP_NOTFOUND:
+    RDEBUG2("\"%s\": %s", req.user_name, res.error);
+    return RLM_MODULE_NOTFOUND;
+  case ISP_REJECT:
+    REDEBUG("\"%s\" rejected: %s", req.user_name, res.error);
+    if (res.reply_message[0] && !pair_make_reply("Reply-Message", res.reply_message, T_OP_SET)) {
+      RWARN("cannot set Reply-Message: %s", fr_strerror());
+    }
+    return RLM_MODULE_REJECT;
+  case ISP_FAIL:
+  default:
+    REDEBUG("authorize \"%s\" failed: %s", req.user_name, res.error);
+    return RLM_MODULE_FAIL;
+  }
+
+  if (res.password[0]) {
+    if (!pair_make_config("Cleartext-Password", res.password, T_OP_SET)) {
+      REDEBUG("cannot set Cleartext-Password: %s", fr_strerror());
+      return RLM_MODULE_FAIL;
+    }
+    rcode = RLM_MODULE_UPDATED;
+  }
+  for (i = 0; i < res.reply_count && i < ISP_MAX_REPLY_PAIRS; i++) {
+    isp_pair_t const* p = &res.reply[i];
+    if (!pair_make_reply(p->name, p->value, T_OP_SET)) {
+      RWARN("skipping reply attribute %s = \"%s\": %s", p->name, p->value, fr_strerror());
+      continue;
+    }
+    rcode = RLM_MODULE_UPDATED;
+  }
+  return rcode;
+}
+
+static rlm_rcode_t CC_HINT(nonnull) mod_accounting(void* instance, REQUEST* request) {
+  rlm_isp_t* inst = instance;
+  VALUE_PAIR* vps = request->packet->vps;
+  text_buf user, session, unique, src, nas_ip, framed_ip, calling, cls;
+  isp_acct_request_t req;
+  char msg[ISP_ERROR_MAX] = "";
+
+  memset(&req, 0, sizeof req);
+  req.status_type = attr_u32(vps, PW_ACCT_STATUS_TYPE);
+  req.user_name = attr_text(vps, PW_USER_NAME, &user);
+  req.acct_session_id = attr_text(vps, PW_ACCT_SESSION_ID, &session);
+  /* acct_unique (preacct) adds it to the request list. */
+  req.acct_unique_id = attr_text(vps, PW_ACCT_UNIQUE_SESSION_ID, &unique);
+  req.nas_ip = packet_src(request, &src);
+  req.nas_ip_address = attr_text(vps, PW_NAS_IP_ADDRESS, &nas_ip);
+  req.framed_ip_address = attr_text(vps, PW_FRAMED_IP_ADDRESS, &framed_ip);
+  req.calling_station_id = attr_text(vps, PW_CALLING_STATION_ID, &calling);
+  req.session_time = attr_u32(vps, PW_ACCT_SESSION_TIME);
+  req.input_octets = attr_u32(vps, PW_ACCT_INPUT_OCTETS);
+  req.input_gigawords = attr_u32(vps, PW_ACCT_INPUT_GIGAWORDS);
+  req.output_octets = attr_u32(vps, PW_ACCT_OUTPUT_OCTETS);
+  req.output_gigawords = attr_u32(vps, PW_ACCT_OUTPUT_GIGAWORDS);
+  req.input_packets = attr_u32(vps, PW_ACCT_INPUT_PACKETS);
+  req.output_packets = attr_u32(vps, PW_ACCT_OUTPUT_PACKETS);
+  req.terminate_cause = attr_u32(vps, PW_ACCT_TERMINATE_CAUSE);
+  req.event_timestamp = (int64_t)attr_u32(vps, PW_EVENT_TIMESTAMP);
+  req.delay_time = attr_u32(vps, PW_ACCT_DELAY_TIME);
+  req.class_attr = attr_text(vps, PW_CLASS, &cls);
+
+  switch (isp_core_accounting(inst->core, &req, msg, sizeof msg)) {
+  case ISP_OK:
+    return RLM_MODULE_OK;
+  case ISP_NOTFOUND:
+    RDEBUG2("accounting: %s", msg);
+    return RLM_MODULE_NOOP;
+  case ISP_REJECT:
+    REDEBUG("accounting refused: %s", msg);
+    return RLM_MODULE_REJECT;
+  case ISP_FAIL:
+  default:
+    /* No Accounting-Response: the NAS retransmits, nothing is lost. */
+    REDEBUG("accounting failed: %s", msg);
+    return RLM_MODULE_FAIL;
+  }
+}
+
+static rlm_rcode_t CC_HINT(nonnull) mod_post_auth(void* instance, REQUEST* request) {
+  rlm_isp_t* inst = instance;
+  text_buf user, src, why;
+  char const* reason = NULL;
+  char err[ISP_ERROR_MAX] = "";
+  int accepted;
+
+  switch (request->reply->code) {
+  case PW_CODE_ACCESS_ACCEPT:
+    accepted = 1;
+    /* Our Class says which profile (normal / isolated) the session was given. */
+    reason = attr_text(request->reply->vps, PW_CLASS, &why);
+    break;
+  case PW_CODE_ACCESS_REJECT:
+    accepted = 0;
+    reason = attr_text(request->packet->vps, PW_MODULE_FAILURE_MESSAGE, &why);
+    if (!reason) reason = attr_text(request->reply->vps, PW_REPLY_MESSAGE, &why);
+    break;
+  default: /* Access-Challenge: not an outcome yet */
+    return RLM_MODULE_NOOP;
+  }
+
+  switch (isp_core_post_auth(inst->core, attr_text(request->packet->vps, PW_USER_NAME, &user),
+                             packet_src(request, &src), accepted, reason, err, sizeof err)) {
+  case ISP_OK:
+    return RLM_MODULE_OK;
+  case ISP_NOTFOUND:
+    return RLM_MODULE_NOOP;
+  case ISP_REJECT:
+    /* Turns an accept into a reject (e.g. no address left); the server then runs
+     * Post-Auth-Type REJECT, which calls us again with accepted = 0. */
+    REDEBUG("post-auth refused: %s", err);
+    return RLM_MODULE_REJECT;
+  case ISP_FAIL:
+  default:
+    REDEBUG("post-auth failed: %s", err);
+    return RLM_MODULE_FAIL;
+  }
+}
+
+/* The only exported symbol: the server dlsym()s "rlm_" + the module's name. */
+extern module_t rlm_isp;
+module_t rlm_isp = {.magic = RLM_MODULE_INIT,
+                    .name = "isp",
+                    /* Not HUP_SAFE: a HUP would open a second LMDB environment for the same
+                     * state in this process, which LMDB forbids. */
+                    .type = RLM_TYPE_THREAD_SAFE,
+                    .inst_size = sizeof(rlm_isp_t),
+                    .config = module_config,
+                    .instantiate = mod_instantiate,
+                    .detach = mod_detach,
+                    .methods = {
+                        [MOD_AUTHORIZE] = mod_authorize,
+                        [MOD_ACCOUNTING] = mod_accounting,
+                        [MOD_POST_AUTH] = mod_post_auth,
+                    }};

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The C ABI of rlm_isp's core (rlm_isp/isp_core.h), in-process and sanitized: what the C shim
+// relies on, without FreeRADIUS.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+#include "common/time_util.h"
+#include "rlm_isp/isp_core.h"
+#include "store/entities.h"
+#include "store/env.h"
+#include "store/sessions.h"
+#include "tests/testutil/temp_dir.h"
+
+namespace ispbox {
+namespace {
+
+using testutil::TempDir;
+
+class RlmIspCore : public ::testing::Test {
+protected:
+  void SetUp() override {
+    {
+      store::EnvOptions opts;
+      opts.dir = dir_.path();
+      auto env = store::Env::open(opts);
+      auto txn = env->write();
+      store::pb::Plan plan;
+      plan.set_name("home");
+      plan.set_download_bps(20000000);
+      plan.set_upload_bps(10000000);
+      store::putPlan(txn, plan, store::WriteMode::Create);
+      store::pb::Subscriber alice;
+      alice.set_username("alice");
+      alice.set_password("s3cret");
+      alice.set_plan("home");
+      store::putSubscriber(txn, alice, store::WriteMode::Create);
+      store::pb::Nas nas;
+      nas.set_name("pop1");
+      nas.set_ip("192.0.2.1");
+      nas.set_secret("nas-secret");
+      nas.set_require_message_authenticator(true);
+      store::putNas(txn, nas, store::WriteMode::Create);
+      txn.commit();
+    }
+    char err[ISP_ERROR_MAX] = "";
+    core_ = isp_core_open(dir_.path().c_str(), err, sizeof err);
+    ASSERT_NE(core_, nullptr) << err;
+  }
+  void TearDown() override { isp_core_close(core_); }
+
+  TempDir dir_;
+  isp_core_t* core_ = nullptr;
+};
+
+TEST_F(RlmIspCore, AuthorizeReturnsThePasswordAndReplyPairs) {
+  isp_auth_request_t req{};
+  req.user_name = "alice";
+  req.nas_ip = "192.0.2.1";
+  isp_auth_result_t res;
+  EXPECT_EQ(isp_core_authorize(core_, &req, &res), ISP_OK) << res.error;
+  EXPECT_EQ(res.code, ISP_OK);
+  EXPECT_STREQ(res.password, "s3cret");
+  ASSERT_GE(res.reply_count, 1u);
+  EXPECT_STREQ(res.reply[0].name, "Mikrotik-Rate-Limit");
+  EXPECT_STREQ(res.reply[0].value, "10M/20M");
+}
+
+TEST_F(RlmIspCore, AuthorizeRejectsUnknownUsersWithAMessage) {
+  isp_auth_request_t req{};
+  isp_auth_result_t res;
+  req.nas_ip = "192.0.2.1";
+  req.user_name = "mallory";
+  EXPECT_EQ(isp_core_authorize(core_, &req, &res), ISP_REJECT);
+  EXPECT_STREQ(res.password, "");
+  EXPECT_STREQ(res.reply_message, "Unknown user");
+  req.user_name = nullptr;
+  EXPECT_EQ(isp_core_authorize(core_, &req, &res), ISP_REJECT);
+}
+
+TEST_F(RlmIspCore, AccountingFoldsGigawordsIntoUsage) {
+  isp_acct_request_t req{};
+  req.status_type = 1;
+  req.user_name = "alice";
+  req.acct_session_id = "81a00001";
+  req.nas_ip = "192.0.2.1";
+  char msg[ISP_ERROR_MAX];
+  ASSERT_EQ(isp_core_accounting(core_, &req, msg, sizeof msg), ISP_OK) << msg;
+  req.status_type = 3;
+  req.input_gigawords = 1;
+  req.input_octets = 10;
+  req.output_octets = 20;
+  req.session_time = 60;
+  ASSERT_EQ(isp_core_accounting(core_, &req, msg, sizeof msg), ISP_OK) << msg;
+  store::EnvOptions opts;
+  opts.dir = dir_.path();
+  opts.read_only = true;
+  auto env = store::Env::open(opts);
+  auto txn = env->read();
+  auto u = store::getUsage(txn, "alice", "m" + store::monthPeriod(timeutil::nowSeconds()));
+  EXPECT_EQ(u.input_octets(), (1ULL << 32) + 10);
+  EXPECT_EQ(u.output_octets(), 20u);
+}
+
+TEST_F(RlmIspCore, PostAuthIsWrittenInBatchesAndFlushedOnClose) {
+  char err[ISP_ERROR_MAX];
+  ASSERT_EQ(isp_core_post_auth(core_, "alice", "192.0.2.1", 1, "0x69737062", err, sizeof err),
+            ISP_OK);
+  ASSERT_EQ(isp_core_post_auth(core_, "mallory", "192.0.2.1", 0, "Unknown user", err, sizeof err),
+            ISP_OK);
+  isp_core_close(core_);
+  core_ = nullptr;
+  store::EnvOptions opts;
+  opts.dir = dir_.path();
+  auto env = store::Env::open(opts);
+  auto txn = env->read();
+  auto rows = store::listPostAuth(txn, 0, 10, nullptr);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].second.username(), "mallory"); // newest first
+  EXPECT_FALSE(rows[0].second.accepted());
+  EXPECT_EQ(rows[0].second.reason(), "Unknown user");
+  EXPECT_TRUE(rows[1].second.accepted());
+}
+
+TEST_F(RlmIspCore, NullArgumentsFailWithAReasonInsteadOfThrowing) {
+  isp_auth_result_t res;
+  EXPECT_EQ(isp_core_authorize(nullptr, nullptr, &res), ISP_FAIL);
+  EXPECT_NE(std::string(res.error).find("null"), std::string::npos) << res.error;
+  char err[8];
+  EXPECT_EQ(isp_core_accounting(nullptr, nullptr, err, sizeof err), ISP_FAIL);
+  EXPECT_EQ(std::strlen(err), sizeof err - 1); // truncated, terminated
+}
+
+TEST_F(RlmIspCore, ClientLookupGivesTheNasFromTheStore) {
+  char secret[ISP_VALUE_MAX], name[ISP_NAME_MAX], err[ISP_ERROR_MAX];
+  int require_ma = -1;
+  EXPECT_EQ(isp_core_client_lookup(core_, "192.0.2.1", secret, sizeof secret, name, sizeof name,
+                                   &require_ma, err, sizeof err),
+            ISP_OK)
+      << err;
+  EXPECT_STREQ(secret, "nas-secret");
+  EXPECT_STREQ(name, "pop1");
+  EXPECT_EQ(require_ma, 1);
+  EXPECT_EQ(isp_core_client_lookup(core_, "192.0.2.2", secret, sizeof secret, name, sizeof name,
+                                   &require_ma, err, sizeof err),
+            ISP_NOTFOUND);
+}
+
+TEST(RlmIspCoreOpen, UnusableStateDirFailsWithAReason) {
+  TempDir dir;
+  const auto file = dir.path() / "not-a-dir";
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    std::fclose(f);
+  }
+  char err[ISP_ERROR_MAX] = "";
+  EXPECT_EQ(isp_core_open((file / "state").c_str(), err, sizeof err), nullptr);
+  EXPECT_STRNE(err, "");
+  EXPECT_EQ(isp_core_open("", err, sizeof err), nullptr);
+  EXPECT_STRNE(err, "");
+}
+
+} // namespace
+} // namespace ispbox

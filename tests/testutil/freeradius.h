@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// A private FreeRADIUS with rlm_isp for integration tests: its own configuration directory (from
+// scripts/freeradius-config.sh), free loopback UDP ports, stopped by PID when the object goes. And
+// radtest / radclient runs whose replies are parsed.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/testutil/process.h"
+#include "tests/testutil/temp_dir.h"
+
+namespace ispbox::testutil {
+
+// A UDP port on 127.0.0.1 that was free a moment ago (bound with port 0, then released).
+int freeUdpPort();
+
+// Attribute lines for an MS-CHAPv2 Access-Request (RFC 2759, RFC 2548), for radclient: User-Name,
+// MS-CHAP-Challenge and MS-CHAP2-Response computed from the password. radtest -t mschap only does
+// MS-CHAPv1 (radclient's mschapv1_encode); PPPoE on MikroTik uses v2.
+std::vector<std::string> msChapV2Request(const std::string& user, const std::string& password);
+
+// What radtest / radclient printed, parsed.
+struct RadiusReply {
+  int exit_status = -1; // the client's exit status (-1: killed after the timeout)
+  std::string code;     // "Access-Accept", "Access-Reject", "Accounting-Response"; "" = no reply
+  std::vector<std::pair<std::string, std::string>> attrs; // reply attributes, values unquoted
+  std::string output;                                     // everything it printed, for messages
+
+  bool accepted() const { return code == "Access-Accept"; }
+  bool rejected() const { return code == "Access-Reject"; }
+  // The first value of a reply attribute, or "" when absent.
+  std::string attr(const std::string& name) const;
+};
+
+class FreeRadius {
+public:
+  // Writes a configuration for rlm_isp.so in module_dir on the ispbox state in state_dir and
+  // starts `freeradius -f` (`-X` when ISPBOX_FR_DEBUG is set in the environment), returning once
+  // it is ready. Throws std::runtime_error (with the server's log) when it does not start.
+  FreeRadius(const std::filesystem::path& state_dir, const std::filesystem::path& module_dir);
+  ~FreeRadius(); // SIGTERM, then SIGKILL after a grace period
+  FreeRadius(const FreeRadius&) = delete;
+  FreeRadius& operator=(const FreeRadius&) = delete;
+
+  int authPort() const { return auth_port_; }
+  int acctPort() const { return acct_port_; }
+  const std::filesystem::path& configDir() const { return config_dir_; }
+  const std::filesystem::path& logFile() const { return log_file_; }
+  std::string log() const; // the server's log so far
+  bool running();          // false once the server has exited
+
+  // radtest -t method (pap, chap, mschap) to the auth port from 127.0.0.1.
+  RadiusReply radtest(const std::string& method, const std::string& user,
+                      const std::string& password, const std::string& secret) const;
+  // radclient with the given attribute lines (e.g. `User-Name = "alice"`), type "auth", "acct"
+  // or "status"; sent to the auth or the acct port as the type requires. One try, 2 s timeout:
+  // a dropped request shows as code "" after 2 s.
+  RadiusReply radclient(const std::string& type, const std::vector<std::string>& attrs,
+                        const std::string& secret) const;
+
+private:
+  bool start(std::string* why);
+  RadiusReply run(const std::vector<std::string>& argv, const std::string& input) const;
+
+  TempDir dir_;
+  std::filesystem::path state_dir_, module_dir_, config_dir_, log_file_;
+  int auth_port_ = 0, acct_port_ = 0;
+  std::unique_ptr<Process> server_;
+  bool exited_ = false; // Process::wait reports an exit only once
+};
+
+} // namespace ispbox::testutil
