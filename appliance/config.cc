@@ -15,7 +15,8 @@ const std::map<std::string, std::set<std::string>> kKnownKeys = {
     {"state", {"dir", "map_size_mb", "max_readers", "change_log_keep"}},
     {"api", {"listen", "port", "tls_cert", "tls_key", "threads", "max_body_bytes"}},
     {"log", {"level"}},
-    {"housekeeping", {"interval_s"}},
+    {"housekeeping", {"interval_s", "stale_session_misses", "closed_session_keep_s"}},
+    {"aaa", {"default_interim_s"}},
 };
 
 [[noreturn]] void fail(const std::string& source, const toml::source_region& where,
@@ -123,8 +124,15 @@ Config parseConfig(std::string_view text, const std::string& source) {
   if (!log::parseLevel(level, &c.log_level))
     throw ConfigError(source + ": log.level must be error, warning, notice, info or debug");
 
-  c.housekeeping_interval_s = static_cast<unsigned>(
-      getInt(section("housekeeping"), source, "housekeeping", "interval_s", 60, 1, 86400));
+  const auto& hk = section("housekeeping");
+  c.housekeeping_interval_s =
+      static_cast<unsigned>(getInt(hk, source, "housekeeping", "interval_s", 60, 1, 86400));
+  c.stale_session_misses =
+      static_cast<unsigned>(getInt(hk, source, "housekeeping", "stale_session_misses", 3, 2, 100));
+  c.closed_session_keep_s =
+      getInt(hk, source, "housekeeping", "closed_session_keep_s", 86400, 600, 30 * 86400);
+  c.default_interim_s = static_cast<uint32_t>(
+      getInt(section("aaa"), source, "aaa", "default_interim_s", 300, 60, 86400));
   return c;
 }
 

@@ -18,6 +18,12 @@ struct Config {
   log::Level log_level = log::Level::Info; // [log]
   // Stale-reader sweep and other housekeeping, seconds.
   unsigned housekeeping_interval_s = 60;
+  // A session not heard of for this many interim intervals is closed as stale.
+  unsigned stale_session_misses = 3;
+  // The interim interval assumed for sessions whose plan sets none (matches rlm_isp's default).
+  uint32_t default_interim_s = 300;
+  // Closed sessions stay this long under their key, so late duplicates are recognised.
+  int64_t closed_session_keep_s = 86400;
 };
 
 class ConfigError : public std::runtime_error {

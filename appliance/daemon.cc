@@ -11,8 +11,10 @@
 #include "appliance/api/server.h"
 #include "common/asio.h"
 #include "common/log.h"
+#include "common/time_util.h"
 #include "store/entities.h"
 #include "store/logs.h"
+#include "store/sessions.h"
 
 #ifndef ISPBOX_VERSION
 #define ISPBOX_VERSION "0.0.0"
@@ -56,6 +58,27 @@ bool bootstrapAdminToken(store::Env& env, const std::filesystem::path& dir) {
       << "first start: admin API token written to " << (dir / "admin.token").string();
   return true;
 }
+
+namespace {
+
+// Sessions the NAS stopped reporting are closed here as well as in rlm_isp, so the session table
+// stays right whichever of the two is running.
+void sweepSessions(store::Env& env, const Config& config) {
+  try {
+    auto txn = env.write();
+    auto sweep = store::sweepSessions(txn, timeutil::nowSeconds(), config.stale_session_misses,
+                                      config.default_interim_s, config.closed_session_keep_s);
+    txn.commit();
+    if (sweep.stale_closed)
+      ISPBOX_LOG(Notice, "SESSIONS_STALE_CLOSED")
+          << "closed " << sweep.stale_closed << " session(s) not heard of for "
+          << config.stale_session_misses << " interim intervals";
+  } catch (const std::exception& e) {
+    ISPBOX_LOG(Error, "SESSIONS_SWEEP_FAILED") << e.what();
+  }
+}
+
+} // namespace
 
 int Daemon::run() {
   log::setLevel(config_.log_level);
@@ -108,6 +131,7 @@ int Daemon::run() {
       if (ec) return;
       if (int n = env->clearStaleReaders(); n > 0)
         ISPBOX_LOG(Notice, "STATE_STALE_READERS") << "cleared " << n << " stale reader slot(s)";
+      sweepSessions(*env, config_);
       schedule();
     });
   };

@@ -87,7 +87,7 @@ uint64_t poolSize(const pb::Pool& pool) {
   return n;
 }
 
-bool deletePool(WriteTxn& txn, std::string_view name) {
+bool deletePool(WriteTxn& txn, std::string_view name, int64_t now) {
   if (!txn.get(Table::Pools, name)) return false;
   const std::string prefix = std::string(name) + '\0';
   std::vector<std::string> keys;
@@ -95,9 +95,10 @@ bool deletePool(WriteTxn& txn, std::string_view name) {
     Cursor cur(txn, Table::Leases);
     for (bool ok = cur.seek(prefix); ok && cur.key().starts_with(prefix); ok = cur.next()) {
       auto l = decode<pb::Lease>(cur.value(), "lease");
-      if (l.state() == pb::LEASE_ACTIVE)
-        throw StoreError(StoreError::Code::Conflict,
-                         "pool " + std::string(name) + " has live leases (" + l.ip() + ")");
+      if (leaseIsLive(l, now))
+        throw StoreError(StoreError::Code::Conflict, "pool " + std::string(name) +
+                                                         " has a live lease: " + l.ip() + " (" +
+                                                         l.username() + ")");
       keys.emplace_back(cur.key());
     }
   }

@@ -18,8 +18,9 @@ namespace ispbox::store {
 std::optional<pb::Pool> getPool(const ReadTxn& txn, std::string_view name);
 // Conflict when a range overlaps another pool's.
 void putPool(WriteTxn& txn, const pb::Pool& pool);
-// Conflict while any address of the pool is leased to a live session.
-bool deletePool(WriteTxn& txn, std::string_view name);
+// Conflict while any address of the pool is live: leased to a session, or offered in an
+// Access-Accept whose Accounting-Start has not come yet.
+bool deletePool(WriteTxn& txn, std::string_view name, int64_t now);
 uint64_t poolSize(const pb::Pool& pool);
 
 // Takes an address for username from pool: the subscriber's sticky address if it is free, else

@@ -139,6 +139,14 @@ size_t closeStaleSessions(WriteTxn& txn, int64_t now, unsigned misses, uint32_t 
   return keys.size();
 }
 
+SessionSweep sweepSessions(WriteTxn& txn, int64_t now, unsigned misses, uint32_t fallback_s,
+                           int64_t keep_closed_s) {
+  SessionSweep sweep;
+  sweep.stale_closed = closeStaleSessions(txn, now, misses, fallback_s);
+  sweep.purged = purgeClosedSessions(txn, now - keep_closed_s);
+  return sweep;
+}
+
 std::vector<std::pair<uint64_t, pb::Session>>
 listSessionHistory(const ReadTxn& txn, uint64_t before, size_t limit,
                    const std::function<bool(const pb::Session&)>& match) {

@@ -46,6 +46,15 @@ size_t closeNasSessions(WriteTxn& txn, std::string_view nas_ip, std::string_view
 bool isStale(const pb::Session& s, int64_t now, unsigned misses, uint32_t fallback_s);
 size_t closeStaleSessions(WriteTxn& txn, int64_t now, unsigned misses, uint32_t fallback_s);
 
+struct SessionSweep {
+  size_t stale_closed = 0;
+  size_t purged = 0;
+};
+// Periodic upkeep (ispboxd and rlm_isp both run it; it is idempotent): closes stale sessions and
+// forgets closed ones older than keep_closed_s.
+SessionSweep sweepSessions(WriteTxn& txn, int64_t now, unsigned misses, uint32_t fallback_s,
+                           int64_t keep_closed_s);
+
 // Closed sessions, newest first, with seq < before (0 = newest).
 std::vector<std::pair<uint64_t, pb::Session>>
 listSessionHistory(const ReadTxn& txn, uint64_t before, size_t limit,

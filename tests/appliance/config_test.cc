@@ -28,6 +28,9 @@ threads = 4
 level = "debug"
 [housekeeping]
 interval_s = 5
+stale_session_misses = 4
+[aaa]
+default_interim_s = 120
 )",
                          "test.toml");
   EXPECT_EQ(c.state.dir, "/srv/ispbox");
@@ -37,6 +40,8 @@ interval_s = 5
   EXPECT_EQ(c.api.threads, 4u);
   EXPECT_EQ(c.log_level, log::Level::Debug);
   EXPECT_EQ(c.housekeeping_interval_s, 5u);
+  EXPECT_EQ(c.stale_session_misses, 4u);
+  EXPECT_EQ(c.default_interim_s, 120u);
 }
 
 struct BadConfig {

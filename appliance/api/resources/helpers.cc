@@ -49,12 +49,14 @@ Page pageParams(const ApiRequest& req) {
       throw ApiError(400, "invalid_query", "limit must be an integer in 1..1000", "limit");
     page.limit = n;
   }
-  if (auto cursor = req.query("cursor")) {
-    auto key = decodeCursor(*cursor);
-    if (!key) throw ApiError(400, "invalid_query", "cursor is not one this API gave", "cursor");
-    page.after = *key;
-  }
+  if (auto cursor = req.query("cursor")) page.after = decodeCursorOrThrow(*cursor);
   return page;
+}
+
+std::string decodeCursorOrThrow(std::string_view cursor) {
+  auto key = decodeCursor(cursor);
+  if (!key) throw ApiError(400, "invalid_query", "cursor is not one this API gave", "cursor");
+  return *key;
 }
 
 Json pageReply(Json items, bool more, std::string_view last_key) {

@@ -18,6 +18,8 @@ struct Page {
 // ?limit=1..1000 (default 100) and ?cursor=<opaque>; bad values are ApiError 400.
 Page pageParams(const ApiRequest& req);
 std::string encodeCursor(std::string_view key);
+// The key inside a cursor or id this API gave; ApiError 400 for anything else.
+std::string decodeCursorOrThrow(std::string_view cursor);
 
 // {"items": [...], "next_cursor": "..." | null}
 Json pageReply(Json items, bool more, std::string_view last_key);

@@ -22,6 +22,8 @@ void addSubscriberRoutes(Router& router, ApiContext& ctx);
 void addNasRoutes(Router& router, ApiContext& ctx);
 void addTokenRoutes(Router& router, ApiContext& ctx);
 void addAuditRoutes(Router& router, ApiContext& ctx);
+void addSessionRoutes(Router& router, ApiContext& ctx);
+void addPoolRoutes(Router& router, ApiContext& ctx);
 
 inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addSystemRoutes(router, ctx);
@@ -30,6 +32,8 @@ inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addNasRoutes(router, ctx);
   addTokenRoutes(router, ctx);
   addAuditRoutes(router, ctx);
+  addSessionRoutes(router, ctx);
+  addPoolRoutes(router, ctx);
 }
 
 } // namespace ispbox::api
