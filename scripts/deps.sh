@@ -10,7 +10,7 @@ PACKAGES=(
   liblmdb-dev libboost-dev libcpp-httplib-dev nlohmann-json3-dev libtomlplusplus-dev
   libprotobuf-dev protobuf-compiler libssl-dev
   # tests and tools
-  libgtest-dev libgmock-dev lmdb-utils curl openssl ca-certificates procps iproute2
+  libgtest-dev libgmock-dev lmdb-utils curl openssl ca-certificates procps iproute2 python3
   # rlm_isp: the server it loads into, radtest/radclient, the libraries its headers include, and
   # apt-get source + xz for its header overlay (rlm_isp/build/freeradius_headers.cmake)
   freeradius freeradius-utils libfreeradius-dev libtalloc-dev libpcre3-dev dpkg-dev xz-utils

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs the appliance on this machine: installs what is missing, builds, starts ispboxd with its
-# LMDB state under ./var, prints the admin API URL and token, and stops everything on Ctrl-C.
+# Runs the appliance on this machine: installs what is missing, builds, starts ispboxd and
+# FreeRADIUS with rlm_isp on one LMDB state under ./var, prints the admin API URL and token and a
+# radtest line that works, and stops everything on Ctrl-C.
 #
 # Environment: ISPBOX_API_LISTEN (default 127.0.0.1), ISPBOX_API_PORT (default 8080, or any free
-# port when 8080 is taken).
+# port when 8080 is taken), ISPBOX_RADIUS_LISTEN (default 127.0.0.1; * for all IPv4),
+# ISPBOX_AUTH_PORT / ISPBOX_ACCT_PORT (default 1812 / 1813, or free ports when those are taken).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -17,11 +19,22 @@ VAR="$ROOT/var"
 mkdir -p "$VAR/state" "$VAR/log"
 
 port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+udp_in_use() { ss -Hlun "sport = :$1" 2>/dev/null | grep -q .; }
+free_udp_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 LISTEN=${ISPBOX_API_LISTEN:-127.0.0.1}
 PORT=${ISPBOX_API_PORT:-8080}
 if [ -z "${ISPBOX_API_PORT:-}" ] && port_in_use "$PORT"; then
   echo "ispbox: port $PORT is taken; the API gets a free port instead" >&2
   PORT=0
+fi
+
+AUTH_PORT=${ISPBOX_AUTH_PORT:-1812}
+ACCT_PORT=${ISPBOX_ACCT_PORT:-1813}
+if [ -z "${ISPBOX_AUTH_PORT:-}" ] && { udp_in_use "$AUTH_PORT" || udp_in_use "$ACCT_PORT"; }; then
+  AUTH_PORT=$(free_udp_port)
+  ACCT_PORT=$(free_udp_port)
+  while [ "$ACCT_PORT" = "$AUTH_PORT" ]; do ACCT_PORT=$(free_udp_port); done
+  echo "ispbox: RADIUS ports 1812/1813 are taken; using $AUTH_PORT/$ACCT_PORT" >&2
 fi
 
 # Generated on every start from the settings above: edit this script's environment, not the file.
@@ -64,12 +77,46 @@ done
 URL=$(cat "$VAR/state/api.url")
 TOKEN=$(cat "$VAR/state/admin.token")
 
+# A demo NAS (this machine, for radtest), plan and subscriber, created once through the API.
+api() { curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" "$@"; }
+SECRET_FILE="$VAR/radtest.secret"
+[ -s "$SECRET_FILE" ] || (umask 077 && openssl rand -hex 12 >"$SECRET_FILE")
+SECRET=$(cat "$SECRET_FILE")
+api "$URL/api/v1/nas/local-radtest" ||
+  api "$URL/api/v1/nas" -d "{\"name\":\"local-radtest\",\"ip\":\"127.0.0.1\",\"secret\":\"$SECRET\",
+    \"require_message_authenticator\":false,\"description\":\"demo: radtest from this machine\"}"
+api "$URL/api/v1/plans/demo-10m" ||
+  api "$URL/api/v1/plans" -d '{"name":"demo-10m","description":"demo plan",
+    "download_bps":10000000,"upload_bps":2000000,"address_list":"pppoe-demo"}'
+api "$URL/api/v1/subscribers/demo" ||
+  api "$URL/api/v1/subscribers" -d '{"username":"demo","password":"demo-password",
+    "plan":"demo-10m","comment":"demo subscriber created by scripts/run.sh"}'
+
+# FreeRADIUS with rlm_isp, from a configuration generated on every start.
+ISPBOX_FR_USER=self ISPBOX_FR_RADDB="$ROOT/build/freeradius/raddb" \
+  ISPBOX_FR_LISTEN="${ISPBOX_RADIUS_LISTEN:-127.0.0.1}" ISPBOX_FR_LOG_DIR="$VAR/log" \
+  scripts/freeradius-config.sh "$VAR/freeradius" "$VAR/state" "$AUTH_PORT" "$ACCT_PORT" \
+  "$ROOT/build/rlm_isp" >/dev/null
+: >"$VAR/log/radius.log"
+start_service freeradius freeradius -f -d "$VAR/freeradius" -l "$VAR/log/radius.log"
+for _ in $(seq 1 100); do
+  grep -q "Ready to process requests" "$VAR/log/radius.log" 2>/dev/null && break
+  kill -0 "${PIDS[1]}" 2>/dev/null || { echo "ispbox: FreeRADIUS failed to start:" >&2; tail -20 "$VAR/log/radius.log" >&2; exit 1; }
+  sleep 0.1
+done
+grep -q "Ready to process requests" "$VAR/log/radius.log" ||
+  { echo "ispbox: FreeRADIUS did not come up" >&2; tail -20 "$VAR/log/radius.log" >&2; exit 1; }
+
 cat <<INFO
 
   ispbox is running (state in $VAR/state, logs in $VAR/log)
 
   Admin API:   $URL/api/v1   (OpenAPI: $URL/api/v1/openapi.json)
   Admin token: $TOKEN
+  RADIUS:      auth $AUTH_PORT/udp, acct $ACCT_PORT/udp (FreeRADIUS with rlm_isp)
+
+  A RADIUS login as a NAS would do it (demo NAS 127.0.0.1, demo subscriber):
+    radtest demo demo-password 127.0.0.1:$AUTH_PORT 0 $SECRET
 
   Try:
     curl -s -H "Authorization: Bearer $TOKEN" $URL/api/v1/plans \\
