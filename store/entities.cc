@@ -20,14 +20,6 @@ void checkMode(const ReadTxn& txn, Table table, std::string_view key, WriteMode 
                      std::string(what) + " not found: " + std::string(key));
 }
 
-std::string planIndexKey(std::string_view plan, std::string_view username) {
-  std::string k;
-  k.reserve(plan.size() + 1 + username.size());
-  k.append(plan).push_back('\0');
-  k.append(username);
-  return k;
-}
-
 } // namespace
 
 // ---- plans ----
@@ -93,11 +85,11 @@ void putSubscriber(WriteTxn& txn, const pb::Subscriber& sub, WriteMode mode) {
                                                        std::string(*owner));
   }
   if (old && old->plan() != sub.plan())
-    txn.erase(Table::SubscribersByPlan, planIndexKey(old->plan(), sub.username()));
+    txn.erase(Table::SubscribersByPlan, joinKey(old->plan(), sub.username()));
   if (old && !old->static_ip().empty() && old->static_ip() != sub.static_ip())
     txn.erase(Table::SubscribersByIp, old->static_ip());
   if (!sub.static_ip().empty()) txn.put(Table::SubscribersByIp, sub.static_ip(), sub.username());
-  txn.put(Table::SubscribersByPlan, planIndexKey(sub.plan(), sub.username()), "");
+  txn.put(Table::SubscribersByPlan, joinKey(sub.plan(), sub.username()), "");
   txn.put(Table::Subscribers, sub.username(), encode(sub));
   recordChange(txn, pb::SUBSCRIBER, sub.username(), pb::PUT);
 }
@@ -105,7 +97,7 @@ void putSubscriber(WriteTxn& txn, const pb::Subscriber& sub, WriteMode mode) {
 bool deleteSubscriber(WriteTxn& txn, std::string_view username) {
   auto old = getSubscriber(txn, username);
   if (!old) return false;
-  txn.erase(Table::SubscribersByPlan, planIndexKey(old->plan(), username));
+  txn.erase(Table::SubscribersByPlan, joinKey(old->plan(), username));
   if (!old->static_ip().empty()) txn.erase(Table::SubscribersByIp, old->static_ip());
   txn.erase(Table::Subscribers, username);
   recordChange(txn, pb::SUBSCRIBER, username, pb::DELETE);
@@ -114,9 +106,9 @@ bool deleteSubscriber(WriteTxn& txn, std::string_view username) {
 
 void forEachSubscriberOnPlan(const ReadTxn& txn, std::string_view plan, std::string_view after,
                              const std::function<bool(std::string_view username)>& fn) {
-  const std::string prefix = planIndexKey(plan, "");
+  const std::string prefix = joinKey(plan, "");
   Cursor cur(txn, Table::SubscribersByPlan);
-  for (bool ok = cur.seekAfter(planIndexKey(plan, after)); ok; ok = cur.next()) {
+  for (bool ok = cur.seekAfter(joinKey(plan, after)); ok; ok = cur.next()) {
     if (!cur.key().starts_with(prefix)) break;
     if (!fn(cur.key().substr(prefix.size()))) break;
   }

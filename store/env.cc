@@ -66,6 +66,14 @@ void check(int rc, std::string_view what) {
   throw StoreError(StoreError::Code::Io, msg);
 }
 
+std::string joinKey(std::string_view a, std::string_view b) {
+  std::string k;
+  k.reserve(a.size() + 1 + b.size());
+  k.append(a).push_back('\0');
+  k.append(b);
+  return k;
+}
+
 std::string encodeSeq(uint64_t seq) {
   std::string out(8, '\0');
   for (int i = 7; i >= 0; --i) {

@@ -181,6 +181,9 @@ private:
 // Throws StoreError for a non-zero LMDB return code, naming what was being done.
 void check(int rc, std::string_view what);
 
+// "a\0b": a composite key whose first part sorts (and prefix-scans) before the second.
+std::string joinKey(std::string_view a, std::string_view b);
+
 // Big-endian encoding so numeric keys sort in numeric order.
 std::string encodeSeq(uint64_t seq);
 uint64_t decodeSeq(std::string_view key);

@@ -14,13 +14,6 @@ std::string leaseKey(std::string_view pool, uint32_t ip) {
   return k;
 }
 
-std::string userKey(std::string_view username, std::string_view pool) {
-  std::string k(username);
-  k.push_back('\0');
-  k.append(pool);
-  return k;
-}
-
 bool leaseIsLive(const pb::Lease& l, int64_t now) {
   return l.state() == pb::LEASE_ACTIVE || (l.state() == pb::LEASE_OFFERED && l.expires_at() > now);
 }
@@ -104,7 +97,7 @@ bool deletePool(WriteTxn& txn, std::string_view name, int64_t now) {
   }
   for (const auto& k : keys) {
     auto l = decode<pb::Lease>(*txn.get(Table::Leases, k), "lease");
-    txn.erase(Table::LeasesByUser, userKey(l.username(), name));
+    txn.erase(Table::LeasesByUser, joinKey(l.username(), name));
     txn.erase(Table::Leases, k);
   }
   txn.erase(Table::Pools, name);
@@ -125,12 +118,12 @@ std::optional<std::string> allocateLease(WriteTxn& txn, std::string_view pool_na
     l.set_updated_at(now);
     l.set_expires_at(now + offer_ttl_s);
     writeLease(txn, pool_name, ip, l);
-    txn.put(Table::LeasesByUser, userKey(username, pool_name), l.ip());
+    txn.put(Table::LeasesByUser, joinKey(username, pool_name), l.ip());
     return l.ip();
   };
 
   // Sticky: the subscriber's previous address, if nobody else holds it live.
-  if (auto prev = txn.get(Table::LeasesByUser, userKey(username, pool_name))) {
+  if (auto prev = txn.get(Table::LeasesByUser, joinKey(username, pool_name))) {
     if (auto ip = parseIpv4(*prev)) {
       auto v = txn.get(Table::Leases, leaseKey(pool_name, *ip));
       bool in_pool = false;
@@ -168,7 +161,7 @@ std::optional<std::string> allocateLease(WriteTxn& txn, std::string_view pool_na
   }
   if (reusable) {
     auto old = decode<pb::Lease>(*txn.get(Table::Leases, leaseKey(pool_name, *reusable)), "lease");
-    if (!old.username().empty()) txn.erase(Table::LeasesByUser, userKey(old.username(), pool_name));
+    if (!old.username().empty()) txn.erase(Table::LeasesByUser, joinKey(old.username(), pool_name));
     return take(*reusable);
   }
   return std::nullopt;

@@ -13,14 +13,6 @@ constexpr std::string_view kHistoryCounter = "session_history";
 constexpr std::string_view kPostAuthCounter = "postauth";
 constexpr uint64_t kHistoryKeep = 1000000;
 
-std::string join(std::string_view a, std::string_view b) {
-  std::string k;
-  k.reserve(a.size() + 1 + b.size());
-  k.append(a).push_back('\0');
-  k.append(b);
-  return k;
-}
-
 tm localTime(int64_t t) {
   time_t tt = static_cast<time_t>(t);
   tm local{};
@@ -31,7 +23,7 @@ tm localTime(int64_t t) {
 } // namespace
 
 std::string sessionKey(std::string_view nas_ip, std::string_view acct_session_id) {
-  return join(nas_ip, acct_session_id);
+  return joinKey(nas_ip, acct_session_id);
 }
 
 std::optional<pb::Session> getSession(const ReadTxn& txn, std::string_view key) {
@@ -42,13 +34,13 @@ std::optional<pb::Session> getSession(const ReadTxn& txn, std::string_view key) 
 
 void putSession(WriteTxn& txn, std::string_view key, const pb::Session& s) {
   txn.put(Table::Sessions, key, encode(s));
-  txn.put(Table::SessionsByUser, join(s.username(), key), "");
+  txn.put(Table::SessionsByUser, joinKey(s.username(), key), "");
 }
 
 bool closeSession(WriteTxn& txn, std::string_view key, std::string_view cause, int64_t now) {
   auto s = getSession(txn, key);
   if (!s || s->state() == pb::SESSION_CLOSED) return false;
-  txn.erase(Table::SessionsByUser, join(s->username(), key));
+  txn.erase(Table::SessionsByUser, joinKey(s->username(), key));
   if (!s->pool().empty() && !s->framed_ip().empty())
     releaseLease(txn, s->pool(), s->framed_ip(), now);
   s->set_state(pb::SESSION_CLOSED);
@@ -79,7 +71,7 @@ size_t purgeClosedSessions(WriteTxn& txn, int64_t closed_before) {
 
 std::vector<KeyedSession> liveSessionsOf(const ReadTxn& txn, std::string_view username) {
   std::vector<KeyedSession> out;
-  const std::string prefix = join(username, "");
+  const std::string prefix = joinKey(username, "");
   Cursor cur(txn, Table::SessionsByUser);
   for (bool ok = cur.seek(prefix); ok && cur.key().starts_with(prefix); ok = cur.next()) {
     const std::string_view key = cur.key().substr(prefix.size());
@@ -90,7 +82,7 @@ std::vector<KeyedSession> liveSessionsOf(const ReadTxn& txn, std::string_view us
 
 size_t countLiveSessionsOf(const ReadTxn& txn, std::string_view username) {
   size_t n = 0;
-  const std::string prefix = join(username, "");
+  const std::string prefix = joinKey(username, "");
   Cursor cur(txn, Table::SessionsByUser);
   for (bool ok = cur.seek(prefix); ok && cur.key().starts_with(prefix); ok = cur.next())
     ++n;
@@ -111,7 +103,7 @@ void forEachLiveSession(const ReadTxn& txn, std::string_view after,
 size_t closeNasSessions(WriteTxn& txn, std::string_view nas_ip, std::string_view cause,
                         int64_t now) {
   std::vector<std::string> keys;
-  const std::string prefix = join(nas_ip, "");
+  const std::string prefix = joinKey(nas_ip, "");
   {
     Cursor cur(txn, Table::Sessions);
     for (bool ok = cur.seek(prefix); ok && cur.key().starts_with(prefix); ok = cur.next())
@@ -170,7 +162,7 @@ std::string monthPeriod(int64_t t) {
 void addUsage(WriteTxn& txn, std::string_view username, int64_t at, uint64_t input, uint64_t output,
               uint64_t seconds) {
   for (const std::string& p : {"d" + dayPeriod(at), "m" + monthPeriod(at)}) {
-    const std::string key = join(username, p);
+    const std::string key = joinKey(username, p);
     pb::Usage u;
     if (auto v = txn.get(Table::Usage, key)) u = decode<pb::Usage>(*v, "usage");
     u.set_input_octets(u.input_octets() + input);
@@ -181,14 +173,14 @@ void addUsage(WriteTxn& txn, std::string_view username, int64_t at, uint64_t inp
 }
 
 pb::Usage getUsage(const ReadTxn& txn, std::string_view username, std::string_view period_key) {
-  auto v = txn.get(Table::Usage, join(username, period_key));
+  auto v = txn.get(Table::Usage, joinKey(username, period_key));
   return v ? decode<pb::Usage>(*v, "usage") : pb::Usage{};
 }
 
 std::vector<std::pair<std::string, pb::Usage>> listUsage(const ReadTxn& txn,
                                                          std::string_view username, char kind) {
   std::vector<std::pair<std::string, pb::Usage>> out;
-  const std::string prefix = join(username, std::string(1, kind));
+  const std::string prefix = joinKey(username, std::string(1, kind));
   Cursor cur(txn, Table::Usage);
   for (bool ok = cur.seek(prefix); ok && cur.key().starts_with(prefix); ok = cur.next())
     out.emplace_back(std::string(cur.key().substr(prefix.size())),

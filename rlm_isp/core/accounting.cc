@@ -24,8 +24,7 @@ uint32_t interimFor(const store::ReadTxn& txn, std::string_view username,
 std::string confirmPoolLease(store::WriteTxn& txn, std::string_view username, std::string_view ip,
                              std::string_view key, int64_t now) {
   if (ip.empty()) return {};
-  std::string prefix(username);
-  prefix.push_back('\0');
+  const std::string prefix = store::joinKey(username, "");
   store::Cursor cur(txn, store::Table::LeasesByUser);
   for (bool ok = cur.seek(prefix); ok && cur.key().starts_with(prefix); ok = cur.next()) {
     if (cur.value() != ip) continue;

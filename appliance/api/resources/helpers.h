@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "appliance/api/router.h"
+#include "store/entities.h"
 #include "store/env.h"
 
 namespace ispbox::api {
@@ -23,6 +25,25 @@ std::string decodeCursorOrThrow(std::string_view cursor);
 
 // {"items": [...], "next_cursor": "..." | null}
 Json pageReply(Json items, bool more, std::string_view last_key);
+
+// One page of a keyed table in key order: the records `keep` accepts (all when null), each shown
+// as `view` makes it.
+template <class Msg>
+Json listPage(const store::ReadTxn& txn, store::Table table, const Page& page,
+              const std::function<bool(const Msg&)>& keep,
+              const std::function<Json(const Msg&)>& view) {
+  Json items = Json::array();
+  bool more = false;
+  std::string last;
+  store::forEachRecord<Msg>(txn, table, page.after, [&](std::string_view key, Msg& m) {
+    if (keep && !keep(m)) return true;
+    if (items.size() == page.limit) return !(more = true);
+    items.push_back(view(m));
+    last = key;
+    return true;
+  });
+  return pageReply(std::move(items), more, last);
+}
 
 // Records who did what in the write transaction that does it.
 void audit(store::WriteTxn& txn, const ApiRequest& req, std::string_view action,

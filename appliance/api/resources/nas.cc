@@ -115,20 +115,11 @@ void addNasRoutes(Router& router, ApiContext& ctx) {
       throw ApiError(400, "invalid_query",
                      "vendor must be one of: mikrotik, cisco, juniper, huawei, other", "vendor");
     const auto tenant = req.query("tenant");
-    Json items = Json::array();
-    bool more = false;
-    std::string last;
     auto txn = env.read();
-    store::forEachRecord<pb::Nas>(txn, store::Table::Nas, page.after,
-                                  [&](std::string_view key, pb::Nas& n) {
-                                    if (vendor && n.vendor() != *vendor) return true;
-                                    if (tenant && n.tenant() != *tenant) return true;
-                                    if (items.size() == page.limit) return !(more = true);
-                                    items.push_back(nasJson(n));
-                                    last = key;
-                                    return true;
-                                  });
-    return ApiReply{200, pageReply(std::move(items), more, last)};
+    auto keep = [&](const pb::Nas& n) {
+      return (!vendor || n.vendor() == *vendor) && (!tenant || n.tenant() == *tenant);
+    };
+    return ApiReply{200, listPage<pb::Nas>(txn, store::Table::Nas, page, keep, nasJson)};
   });
 
   // NAS secrets and router credentials: admin only.

@@ -140,19 +140,9 @@ void addPlanRoutes(Router& router, ApiContext& ctx) {
   store::Env& env = ctx.env;
 
   router.add("GET", "/api/v1/plans", Role::ReadOnly, [&env](const ApiRequest& req) {
-    const Page page = pageParams(req);
-    Json items = Json::array();
-    bool more = false;
-    std::string last;
     auto txn = env.read();
-    store::forEachRecord<pb::Plan>(txn, store::Table::Plans, page.after,
-                                   [&](std::string_view key, pb::Plan& p) {
-                                     if (items.size() == page.limit) return !(more = true);
-                                     items.push_back(planJson(p));
-                                     last = key;
-                                     return true;
-                                   });
-    return ApiReply{200, pageReply(std::move(items), more, last)};
+    return ApiReply{
+        200, listPage<pb::Plan>(txn, store::Table::Plans, pageParams(req), nullptr, planJson)};
   });
 
   router.add("POST", "/api/v1/plans", Role::Operator, [&env](const ApiRequest& req) {

@@ -84,20 +84,11 @@ void addPoolRoutes(Router& router, ApiContext& ctx) {
   store::Env& env = ctx.env;
 
   router.add("GET", "/api/v1/pools", Role::ReadOnly, [&env](const ApiRequest& req) {
-    const Page page = pageParams(req);
     const int64_t now = timeutil::nowSeconds();
-    Json items = Json::array();
-    bool more = false;
-    std::string last;
     auto txn = env.read();
-    store::forEachRecord<pb::Pool>(txn, store::Table::Pools, page.after,
-                                   [&](std::string_view key, pb::Pool& p) {
-                                     if (items.size() == page.limit) return !(more = true);
-                                     items.push_back(poolJson(txn, p, now));
-                                     last = key;
-                                     return true;
-                                   });
-    return ApiReply{200, pageReply(std::move(items), more, last)};
+    auto view = [&](const pb::Pool& p) { return poolJson(txn, p, now); };
+    return ApiReply{200,
+                    listPage<pb::Pool>(txn, store::Table::Pools, pageParams(req), nullptr, view)};
   });
 
   router.add("POST", "/api/v1/pools", Role::Operator, [&env](const ApiRequest& req) {
