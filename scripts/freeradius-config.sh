@@ -22,6 +22,9 @@
 #   ISPBOX_FR_LOG_DIR          logdir (default OUT_DIR/log; radius.log is written there)
 #   ISPBOX_FR_CLIENT_LIFETIME  seconds a NAS definition is cached before it is looked up again
 #                              (default 60)
+#   ISPBOX_FR_REJECT_DELAY     seconds an Access-Reject is held back (radiusd.conf reject_delay,
+#                              may be a decimal; default: the configuration's own, Debian's 1;
+#                              the tests use 0)
 set -euo pipefail
 
 usage() {
@@ -34,6 +37,7 @@ TEMPLATES="$(cd "$(dirname "$0")/.." && pwd)/rlm_isp/config"
 SRC=${ISPBOX_FR_RADDB:-/etc/freeradius/3.0}
 LISTEN=${ISPBOX_FR_LISTEN:-127.0.0.1}
 LIFETIME=${ISPBOX_FR_CLIENT_LIFETIME:-60}
+REJECT_DELAY=${ISPBOX_FR_REJECT_DELAY:-}
 RUN_AS=${ISPBOX_FR_USER:-self}
 [ "$(id -u)" -ne 0 ] || RUN_AS=${ISPBOX_FR_USER:-freerad}
 
@@ -44,6 +48,8 @@ die() {
 for p in "$AUTH_PORT" "$ACCT_PORT" "$LIFETIME"; do
   [[ $p =~ ^[0-9]+$ ]] || die "not a number: $p"
 done
+[ -z "$REJECT_DELAY" ] || [[ $REJECT_DELAY =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
+  die "ISPBOX_FR_REJECT_DELAY is not a number of seconds: $REJECT_DELAY"
 [ "$AUTH_PORT" != "$ACCT_PORT" ] || die "auth and acct ports are the same ($AUTH_PORT)"
 [ -f "$MODULE_DIR/rlm_isp.so" ] || die "no rlm_isp.so in $MODULE_DIR"
 [ -r "$SRC/radiusd.conf" ] ||
@@ -107,6 +113,11 @@ else
 fi
 if ! grep -qxF "raddbdir = $OUT" "$conf" || ! grep -qF "libdir = $MODULE_DIR:" "$conf"; then
   die "$conf does not have the expected layout (raddbdir/libdir lines): FreeRADIUS changed?"
+fi
+if [ -n "$REJECT_DELAY" ]; then
+  sed -i -E -e "s/^(\s*)reject_delay = .*/\1reject_delay = $REJECT_DELAY/" "$conf"
+  grep -qE "^\s*reject_delay = $REJECT_DELAY\$" "$conf" ||
+    die "$conf has no reject_delay line to set: FreeRADIUS changed?"
 fi
 
 # The server may drop to another user: it must be able to read every file.

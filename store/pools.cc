@@ -193,6 +193,38 @@ void releaseLease(WriteTxn& txn, std::string_view pool, std::string_view ip_text
   writeLease(txn, pool, *ip, l);
 }
 
+namespace {
+// The (pool, ip) of each of username's leases that is still only offered.
+std::vector<std::pair<std::string, std::string>> offeredLeases(const ReadTxn& txn,
+                                                               std::string_view username) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string prefix = joinKey(username, "");
+  Cursor cur(txn, Table::LeasesByUser);
+  for (bool ok = cur.seek(prefix); ok && cur.key().starts_with(prefix); ok = cur.next()) {
+    const std::string pool(cur.key().substr(prefix.size()));
+    auto ip = parseIpv4(cur.value());
+    if (!ip) continue;
+    auto v = txn.get(Table::Leases, leaseKey(pool, *ip));
+    if (!v) continue;
+    auto l = decode<pb::Lease>(*v, "lease");
+    if (l.state() == pb::LEASE_OFFERED && l.username() == username)
+      out.emplace_back(pool, std::string(cur.value()));
+  }
+  return out;
+}
+} // namespace
+
+bool hasOfferedLease(const ReadTxn& txn, std::string_view username) {
+  return !offeredLeases(txn, username).empty();
+}
+
+size_t releaseOfferedLeases(WriteTxn& txn, std::string_view username, int64_t now) {
+  auto offers = offeredLeases(txn, username);
+  for (const auto& [pool, ip] : offers)
+    releaseLease(txn, pool, ip, now);
+  return offers.size();
+}
+
 std::vector<LeaseView> listLeases(const ReadTxn& txn, std::string_view pool, int64_t now) {
   std::vector<LeaseView> out;
   const std::string prefix = std::string(pool) + '\0';

@@ -33,6 +33,11 @@ std::optional<std::string> allocateLease(WriteTxn& txn, std::string_view pool,
 void confirmLease(WriteTxn& txn, std::string_view pool, std::string_view ip,
                   std::string_view session_key, int64_t now);
 void releaseLease(WriteTxn& txn, std::string_view pool, std::string_view ip, int64_t now);
+// True when username holds an address that was offered and not yet confirmed.
+bool hasOfferedLease(const ReadTxn& txn, std::string_view username);
+// Access-Reject after the address was offered (a wrong password: pap runs after authorize):
+// frees the offers, so failed logins cannot drain a pool. Returns how many were freed.
+size_t releaseOfferedLeases(WriteTxn& txn, std::string_view username, int64_t now);
 
 struct LeaseView {
   pb::Lease lease;

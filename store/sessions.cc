@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "common/crypto.h"
 #include "store/logs.h"
 #include "store/pools.h"
 
@@ -23,7 +24,11 @@ tm localTime(int64_t t) {
 } // namespace
 
 std::string sessionKey(std::string_view nas_ip, std::string_view acct_session_id) {
-  return joinKey(nas_ip, acct_session_id);
+  // LMDB keys hold at most 511 bytes, and this key is also part of an index key after a
+  // username of up to 253: a (never seen in practice) longer session id is keyed by its hash.
+  constexpr size_t kMaxIdInKey = 200;
+  if (acct_session_id.size() <= kMaxIdInKey) return joinKey(nas_ip, acct_session_id);
+  return joinKey(nas_ip, "#sha256:" + crypto::sha256Hex(acct_session_id));
 }
 
 std::optional<pb::Session> getSession(const ReadTxn& txn, std::string_view key) {

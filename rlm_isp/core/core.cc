@@ -21,6 +21,7 @@
 #include "rlm_isp/core/policy.h"
 #include "store/entities.h"
 #include "store/env.h"
+#include "store/pools.h"
 #include "store/sessions.h"
 
 namespace {
@@ -250,6 +251,18 @@ isp_code_t isp_core_post_auth(isp_core_t* core, const char* user_name, const cha
         e.set_profile(cls.substr(first + 1, second - first - 1));
     } else {
       e.set_reason(std::string(sv(reason)));
+      // authorize offered an address before pap/chap/mschap refused the password: give it back
+      // now, or anyone knowing usernames could drain a pool with wrong passwords.
+      bool offered;
+      {
+        auto txn = core->env->read();
+        offered = store::hasOfferedLease(txn, sv(user_name));
+      }
+      if (offered) {
+        auto txn = core->env->write();
+        store::releaseOfferedLeases(txn, sv(user_name), ispbox::timeutil::nowSeconds());
+        txn.commit();
+      }
     }
     {
       std::lock_guard lock(core->mutex);

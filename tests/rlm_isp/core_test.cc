@@ -10,6 +10,7 @@
 #include "rlm_isp/isp_core.h"
 #include "store/entities.h"
 #include "store/env.h"
+#include "store/pools.h"
 #include "store/sessions.h"
 #include "tests/testutil/temp_dir.h"
 
@@ -101,6 +102,63 @@ TEST_F(RlmIspCore, AccountingFoldsGigawordsIntoUsage) {
   auto u = store::getUsage(txn, "alice", "m" + store::monthPeriod(timeutil::nowSeconds()));
   EXPECT_EQ(u.input_octets(), (1ULL << 32) + 10);
   EXPECT_EQ(u.output_octets(), 20u);
+}
+
+TEST_F(RlmIspCore, ARejectAfterAnOfferGivesTheAddressBack) {
+  {
+    // Put alice's plan on a one-address ispbox pool, and add bob.
+    store::EnvOptions opts;
+    opts.dir = dir_.path();
+    opts.read_only = false;
+    auto env = store::Env::open(opts);
+    auto txn = env->write();
+    store::pb::Pool pool;
+    pool.set_name("tiny");
+    auto* r = pool.add_ranges();
+    r->set_first("100.64.9.1");
+    r->set_last("100.64.9.1");
+    store::putPool(txn, pool);
+    auto plan = *store::getPlan(txn, "home");
+    plan.set_pool("tiny");
+    store::putPlan(txn, plan, store::WriteMode::Replace);
+    store::pb::Subscriber bob;
+    bob.set_username("bob");
+    bob.set_password("pw");
+    bob.set_plan("home");
+    store::putSubscriber(txn, bob, store::WriteMode::Create);
+    txn.commit();
+  }
+  isp_auth_request_t req{};
+  req.nas_ip = "192.0.2.1";
+  req.user_name = "alice";
+  isp_auth_result_t res;
+  ASSERT_EQ(isp_core_authorize(core_, &req, &res), ISP_OK) << res.error;
+  // pap then refuses alice's password: the server calls post-auth with the reject.
+  char err[ISP_ERROR_MAX];
+  ASSERT_EQ(isp_core_post_auth(core_, "alice", "192.0.2.1", 0, "wrong password", err, sizeof err),
+            ISP_OK)
+      << err;
+  req.user_name = "bob";
+  ASSERT_EQ(isp_core_authorize(core_, &req, &res), ISP_OK) << res.reply_message << res.error;
+  bool got = false;
+  for (size_t i = 0; i < res.reply_count; ++i)
+    got = got || (std::string(res.reply[i].name) == "Framed-IP-Address" &&
+                  std::string(res.reply[i].value) == "100.64.9.1");
+  EXPECT_TRUE(got) << "bob did not get the address alice's failed login had been offered";
+}
+
+TEST_F(RlmIspCore, OverlongSessionIdsStillRecord) {
+  // LMDB keys are limited to 511 bytes; RADIUS allows a 253-byte User-Name and session id.
+  const std::string user(253, 'u'), sid(253, 's');
+  isp_acct_request_t req{};
+  req.status_type = 1;
+  req.user_name = user.c_str();
+  req.acct_session_id = sid.c_str();
+  req.nas_ip = "192.0.2.1";
+  char msg[ISP_ERROR_MAX];
+  EXPECT_EQ(isp_core_accounting(core_, &req, msg, sizeof msg), ISP_OK) << msg;
+  req.status_type = 2;
+  EXPECT_EQ(isp_core_accounting(core_, &req, msg, sizeof msg), ISP_OK) << msg;
 }
 
 TEST_F(RlmIspCore, PostAuthIsWrittenInBatchesAndFlushedOnClose) {

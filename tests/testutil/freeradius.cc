@@ -161,8 +161,10 @@ std::string RadiusReply::attr(const std::string& name) const {
 }
 
 FreeRadius::FreeRadius(const std::filesystem::path& state_dir,
-                       const std::filesystem::path& module_dir)
-    : state_dir_(state_dir), module_dir_(module_dir), config_dir_(dir_.path() / "raddb") {
+                       const std::filesystem::path& module_dir,
+                       const std::vector<std::string>& config_env)
+    : state_dir_(state_dir), module_dir_(module_dir), config_dir_(dir_.path() / "raddb"),
+      config_env_(config_env) {
   // A port picked free can be taken before the server binds it: try again with new ones.
   std::string why;
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -182,11 +184,13 @@ bool FreeRadius::start(std::string* why) {
   // The server runs as the test's user ("self"): the state is in the test's private directory.
   // Debian's pristine raddb from the build: /etc/freeradius/3.0 is not readable by every user.
   {
+    std::vector<std::string> env = {"ISPBOX_FR_USER=self",
+                                    "ISPBOX_FR_RADDB=" ISPBOX_FREERADIUS_RADDB};
+    env.insert(env.end(), config_env_.begin(), config_env_.end());
     Process gen({"/bin/bash", ISPBOX_FREERADIUS_CONFIG_SCRIPT, config_dir_.string(),
                  state_dir_.string(), std::to_string(auth_port_), std::to_string(acct_port_),
                  module_dir_.string()},
-                (dir_.path() / "config.err").string(),
-                {"ISPBOX_FR_USER=self", "ISPBOX_FR_RADDB=" ISPBOX_FREERADIUS_RADDB});
+                (dir_.path() / "config.err").string(), env);
     const auto st = gen.wait(60s);
     if (!st || !WIFEXITED(*st) || WEXITSTATUS(*st) != 0) {
       *why = "freeradius-config.sh failed: " + readFile(dir_.path() / "config.err");
@@ -232,6 +236,10 @@ bool FreeRadius::running() {
   return server_ && !server_->wait(0ms);
 }
 
+pid_t FreeRadius::pid() const {
+  return server_ && !exited_ ? server_->pid() : -1;
+}
+
 RadiusReply FreeRadius::radtest(const std::string& method, const std::string& user,
                                 const std::string& password, const std::string& secret) const {
   return run({"/usr/bin/radtest", "-t", method, "-d", config_dir_.string(), user, password,
@@ -250,6 +258,49 @@ RadiusReply FreeRadius::radclient(const std::string& type, const std::vector<std
              input);
 }
 
+std::vector<std::string> FreeRadius::radclientArgs(const std::string& type,
+                                                   const std::vector<std::string>& attrs,
+                                                   const std::string& secret) const {
+  static std::atomic<int> counter{0};
+  std::string input;
+  for (const auto& a : attrs)
+    input += a + "\n";
+  const auto file = dir_.path() / ("packets-" + std::to_string(counter++) + ".txt");
+  std::ofstream(file) << input;
+  const int port = type == "acct" ? acct_port_ : auth_port_;
+  return {"/usr/bin/radclient",
+          "-x",
+          "-r",
+          "1",
+          "-t",
+          "2",
+          "-d",
+          config_dir_.string(),
+          "-f",
+          file.string(),
+          "127.0.0.1:" + std::to_string(port),
+          type,
+          secret};
+}
+
+std::vector<RadiusReply>
+FreeRadius::radclientConcurrently(const std::string& type,
+                                  const std::vector<std::vector<std::string>>& requests,
+                                  const std::string& secret) const {
+  static std::atomic<int> counter{0};
+  std::vector<std::unique_ptr<Process>> clients;
+  std::vector<std::filesystem::path> errs;
+  for (const auto& attrs : requests) {
+    errs.push_back(dir_.path() / ("concurrent-" + std::to_string(counter++) + ".err"));
+    clients.push_back(
+        std::make_unique<Process>(radclientArgs(type, attrs, secret), errs.back().string()));
+  }
+  std::vector<RadiusReply> replies;
+  for (size_t i = 0; i < clients.size(); ++i)
+    replies.push_back(collect(*clients[i], errs[i]));
+  return replies;
+}
+
 RadiusReply FreeRadius::run(const std::vector<std::string>& argv, const std::string& input) const {
   static std::atomic<int> counter{0};
   const int n = counter++;
@@ -261,8 +312,12 @@ RadiusReply FreeRadius::run(const std::vector<std::string>& argv, const std::str
     args.insert(args.end() - 3, {"-f", file.string()});
   }
   const auto err = dir_.path() / ("client-" + std::to_string(n) + ".err");
-  RadiusReply r;
   Process client(args, err.string());
+  return collect(client, err);
+}
+
+RadiusReply FreeRadius::collect(Process& client, const std::filesystem::path& stderr_file) const {
+  RadiusReply r;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (auto line = client.readLine(std::chrono::duration_cast<std::chrono::milliseconds>(
              deadline - std::chrono::steady_clock::now())))
@@ -271,7 +326,7 @@ RadiusReply FreeRadius::run(const std::vector<std::string>& argv, const std::str
       deadline - std::chrono::steady_clock::now());
   if (auto st = client.wait(left > 0ms ? left : 0ms); st && WIFEXITED(*st))
     r.exit_status = WEXITSTATUS(*st);
-  r.output += readFile(err);
+  r.output += readFile(stderr_file);
   parseReply(r);
   return r;
 }

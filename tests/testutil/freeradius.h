@@ -42,7 +42,10 @@ public:
   // Writes a configuration for rlm_isp.so in module_dir on the ispbox state in state_dir and
   // starts `freeradius -f` (`-X` when ISPBOX_FR_DEBUG is set in the environment), returning once
   // it is ready. Throws std::runtime_error (with the server's log) when it does not start.
-  FreeRadius(const std::filesystem::path& state_dir, const std::filesystem::path& module_dir);
+  // config_env: extra "K=V" settings for scripts/freeradius-config.sh (e.g.
+  // "ISPBOX_FR_REJECT_DELAY=0").
+  FreeRadius(const std::filesystem::path& state_dir, const std::filesystem::path& module_dir,
+             const std::vector<std::string>& config_env = {});
   ~FreeRadius(); // SIGTERM, then SIGKILL after a grace period
   FreeRadius(const FreeRadius&) = delete;
   FreeRadius& operator=(const FreeRadius&) = delete;
@@ -53,6 +56,7 @@ public:
   const std::filesystem::path& logFile() const { return log_file_; }
   std::string log() const; // the server's log so far
   bool running();          // false once the server has exited
+  pid_t pid() const;       // the server's process id (-1 when it is not running)
 
   // radtest -t method (pap, chap, mschap) to the auth port from 127.0.0.1.
   RadiusReply radtest(const std::string& method, const std::string& user,
@@ -62,14 +66,27 @@ public:
   // a dropped request shows as code "" after 2 s.
   RadiusReply radclient(const std::string& type, const std::vector<std::string>& attrs,
                         const std::string& secret) const;
+  // One radclient process per request, all started before any is waited for, so the server sees
+  // the requests at the same time. Replies in the order of requests.
+  std::vector<RadiusReply>
+  radclientConcurrently(const std::string& type,
+                        const std::vector<std::vector<std::string>>& requests,
+                        const std::string& secret) const;
 
 private:
   bool start(std::string* why);
   RadiusReply run(const std::vector<std::string>& argv, const std::string& input) const;
+  // The radclient command line for one request (its packet written to a file of its own).
+  std::vector<std::string> radclientArgs(const std::string& type,
+                                         const std::vector<std::string>& attrs,
+                                         const std::string& secret) const;
+  // Reads a started client to its end (20 s at most) and parses what it printed.
+  RadiusReply collect(Process& client, const std::filesystem::path& stderr_file) const;
 
   TempDir dir_;
   std::filesystem::path state_dir_, module_dir_, config_dir_, log_file_;
   int auth_port_ = 0, acct_port_ = 0;
+  std::vector<std::string> config_env_;
   std::unique_ptr<Process> server_;
   bool exited_ = false; // Process::wait reports an exit only once
 };
