@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Prints bench/radius/run.sh's tables from its measurements (standard library only).
+
+  report.py WORK_DIR
+
+WORK_DIR/results.tsv, one line per measurement:
+  kind config round count ticks_per_s rad_utime rad_stime pg_ticks wall_s kthread_pct others_pct
+  accepted rejected lost
+WORK_DIR/recorded.tsv, one line per accounting configuration: config ok text
+WORK_DIR/header.txt: lines printed above the tables.
+WORK_DIR/configs: the configurations in run order, one line.
+
+Exit status: 0, 1 when a measurement or a recording check failed (its figure means nothing), or 4
+with --check-targets when rlm_isp misses a target.
+"""
+import statistics
+import sys
+from collections import defaultdict
+
+
+def main(argv):
+    check_targets = "--check-targets" in argv
+    args = [a for a in argv[1:] if a != "--check-targets"]
+    if len(args) != 1:
+        sys.stderr.write(__doc__)
+        return 2
+    work = args[0]
+    configs = open(work + "/configs").read().split()
+    rows = defaultdict(list)  # (kind, config) -> [measurement]
+    for line in open(work + "/results.tsv"):
+        f = line.rstrip("\n").split("\t")
+        kind, config, rnd, count, tps = f[0], f[1], int(f[2]), int(f[3]), int(f[4])
+        ut, st, pg = int(f[5]), int(f[6]), int(f[7])
+        wall, kt, others = float(f[8]), float(f[9]), float(f[10])
+        acc, rej, lost = int(f[11]), int(f[12]), int(f[13])
+        us = 1e6 / tps / count
+        rows[(kind, config)].append({
+            "round": rnd, "count": count, "rad": (ut + st) * us, "pg": pg * us,
+            "total": (ut + st + pg) * us, "sys": st * 100.0 / (ut + st) if ut + st else 0.0,
+            "rate": count / wall if wall > 0 else 0.0, "kt": kt, "others": others,
+            "ok": acc == count and rej == 0 and lost == 0, "acc": acc, "rej": rej, "lost": lost})
+    recorded = {}
+    try:
+        for line in open(work + "/recorded.tsv"):
+            config, ok, text = line.rstrip("\n").split("\t", 2)
+            recorded[config] = (ok == "1", text)
+    except FileNotFoundError:
+        pass
+
+    failed = False
+    total = {}
+    print()
+    sys.stdout.write(open(work + "/header.txt").read())
+    for kind in ("auth", "acct"):
+        present = [c for c in configs if rows.get((kind, c))]
+        if not present:
+            continue
+        rounds = max(len(rows[(kind, c)]) for c in present)
+        print()
+        if kind == "auth":
+            print("Access-Request (PAP)" + (", median of %d rounds" % rounds if rounds > 1 else ""))
+            last = "replies"
+        else:
+            print("Accounting Interim-Update" +
+                  (", median of %d rounds" % rounds if rounds > 1 else ""))
+            last = "recorded, and durable when it answers?"
+        for c in present:
+            total[(kind, c)] = statistics.median(m["total"] for m in rows[(kind, c)])
+        print("%-6s %8s %5s %9s %8s %11s %8s %9s %7s %7s %7s  %s" % (
+            "config", "radiusd", "sys", "postgres", "total", "range", "x floor", "sql/this",
+            "req/s", "kthread", "others", last))
+        for c in present:
+            ms = rows[(kind, c)]
+            med = lambda key: statistics.median(m[key] for m in ms)  # noqa: E731
+            t = total[(kind, c)]
+            lo, hi = min(m["total"] for m in ms), max(m["total"] for m in ms)
+            floor = total.get((kind, "floor"))
+            sql = total.get((kind, "sql"))
+            bad = [m for m in ms if not m["ok"]]
+            if bad:
+                failed = True
+                b = bad[0]
+                why = "INVALID: round %d: %d %s, %d rejected, %d lost of %d" % (
+                    b["round"], b["acc"], "accepted" if kind == "auth" else "answered",
+                    b["rej"], b["lost"], b["count"])
+            elif kind == "auth":
+                why = "all %d x %d Access-Accept" % (len(ms), ms[0]["count"])
+            else:
+                ok, why = recorded.get(c, (False, "not checked"))
+                if not ok:
+                    failed = True
+                    why = "INVALID: " + why
+            print("%-6s %8.1f %4.0f%% %9s %8.1f %11s %8s %9s %7.0f %6.0f%% %6.0f%%  %s" % (
+                c, med("rad"), med("sys"), "%.1f" % med("pg") if c == "sql" else "-", t,
+                "%.0f-%.0f" % (lo, hi), "%.2f" % (t / floor) if floor else "-",
+                "%.2f" % (sql / t) if sql and t else "-", med("rate"),
+                max(m["kt"] for m in ms), max(m["others"] for m in ms), why))
+    print("""
+radiusd, postgres, total: µs of CPU per request (total's range over the rounds); sys: radiusd's
+share in the kernel; x floor: total / floor's; sql/this: rlm_sql's total / this row's. kthread,
+others: the highest over the rounds, in % of one CPU: kernel threads (journal and block I/O, which
+fsync causes; not in total) and every other process but radclient: well above 0 means other load
+shared the cores and inflated that row.""")
+
+    missed = False
+    isp = total.get(("auth", "isp"))
+    if isp:
+        print("\nTargets for rlm_isp:")
+
+        def target(text, ok):
+            nonlocal missed
+            missed |= not ok
+            print("  %s  %s" % ("PASS" if ok else "MISS", text))
+        floor, files, sql = (total.get(("auth", c)) for c in ("floor", "files", "sql"))
+        if floor:
+            target("Access-Request <= 1.3 x floor: %.1f vs %.1f (%.2f x)" % (
+                isp, 1.3 * floor, isp / floor), isp <= 1.3 * floor)
+        if files:
+            target("Access-Request <= rlm_files: %.1f vs %.1f" % (isp, files), isp <= files)
+        if sql:
+            target("Access-Request >= 10 x cheaper than rlm_sql: %.1f x" % (sql / isp),
+                   10 * isp <= sql)
+        acct_isp, acct_sql = total.get(("acct", "isp")), total.get(("acct", "sql"))
+        if acct_isp and acct_sql:
+            target("Interim-Update >= 10 x cheaper than rlm_sql: %.1f x" % (acct_sql / acct_isp),
+                   10 * acct_isp <= acct_sql)
+    if failed:
+        print("\nFAILED: a run did not get the answers it must, or did not record what it "
+              "answered (INVALID above): its figure means nothing")
+        return 1
+    return 4 if check_targets and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

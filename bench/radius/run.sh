@@ -1,0 +1,578 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Server CPU time per RADIUS request: rlm_isp against FreeRADIUS references, side by side in one run.
+#
+#   bench/radius/run.sh [options] [MODULE_DIR [N [M]]]
+#
+#   MODULE_DIR  directory holding rlm_isp.so (default build-rel/rlm_isp)
+#   N           subscribers (default 100000)
+#   M           measured requests per configuration and packet kind (default 50000)
+#
+# Options:
+#   --only LIST     comma-separated subset of floor,files,sql,isp (default: all four)
+#   --state DIR     use a copy of an ispbox state holding subscribers user000000.. with passwords
+#                   pw000000.. (as fill_store.py writes them) and the NAS 127.0.0.1, whose secret
+#                   every configuration then uses; DIR itself is never modified
+#   --ispboxd PATH  ispboxd that checks the state fill_store.py wrote: it must read a subscriber and
+#                   the NAS back through its API (default MODULE_DIR/../appliance/ispboxd)
+#   --no-verify     do not start ispboxd to check the state (not recommended)
+#   --parallel P    radclient -p (default 64; radclient is unstable beyond 256)
+#   --rounds R      measure every configuration R times, alternating, and report the median
+#                   (default 3; 1 for a quick look)
+#   --sign-references  the references sign their replies with Message-Authenticator too, as
+#                   rlm_isp's site does (BlastRADIUS); off by default: they run as shipped
+#   --keep          keep the work directory (configs, logs, packet files) and print its path
+#   --check-targets exit 4 when rlm_isp misses a target (runs that fail their checks always exit 1)
+#
+# Environment:
+#   PYTHON                             interpreter with Debian's python3-lmdb and python3-protobuf
+#                                      (default /usr/bin/python3)
+#   ISPBOX_BENCH_ISP_ACCT_DURABILITY   what to print for rlm_isp's accounting durability (default:
+#                                      worked out from the LMDB commits counted during the interims
+#                                      and the environment flags in store/env.cc)
+#   ISPBOX_BENCH_RADCLIENT_CHUNK       packets per radclient invocation (default 5000): radclient
+#                                      rescans all its packets per reply, so one big file makes it
+#                                      the bottleneck (2,000/s at 50,000 packets)
+#   TMPDIR                             where the work directory is made
+#
+# Configurations, each a private FreeRADIUS (freeradius -f, never -X) on free loopback ports:
+#   floor  no lookup: unlang sets Auth-Type Accept; accounting { ok }
+#   files  rlm_files with the N users (Access-Request only)
+#   sql    rlm_sql, stock PostgreSQL schema and queries, on a private PostgreSQL cluster
+#          (unix socket in the work directory; fsync and synchronous_commit as shipped: on)
+#   isp    rlm_isp with scripts/freeradius-config.sh's configuration (its full policy, dynamic
+#          clients from the store)
+# All servers run side by side; one is sent packets at a time, the configurations taking turns
+# round after round. CPU is read from /proc/PID/stat (utime+stime, all threads) of the radiusd
+# process, and for sql of the postmaster and all its children (reaped children included), before
+# and after the measured requests, after letting cleanup_delay expire so the requests' clean-up is
+# counted too. Accounting: S = min(N, M) sessions get an Accounting-Start first (not measured),
+# then each round sends M Interim-Updates over them with growing counters. Every
+# Access-Request must be answered with Access-Accept and every Accounting-Request answered, and the
+# accounting must be found recorded afterwards, or the run fails: a misconfiguration cannot produce
+# a fast figure.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+PY=${PYTHON:-/usr/bin/python3}
+ALL_CONFIGS=(floor files sql isp)
+SETTLE_S=6 # radiusd.conf cleanup_delay (5) + 1: requests are freed that long after the reply
+CHUNK=${ISPBOX_BENCH_RADCLIENT_CHUNK:-5000} # packets per radclient run (see gen.py split)
+
+die() {
+  echo "bench/radius: $*" >&2
+  exit 1
+}
+note() { echo "bench/radius: $*" >&2; }
+usage() {
+  sed -n '3,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+ONLY="" STATE_IN="" ISPBOXD="" VERIFY=1 PARALLEL=64 KEEP=0 CHECK_TARGETS=0 SIGN_REFS=0 ROUNDS=3
+POS=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --only) ONLY=${2:?}; shift 2 ;;
+    --state) STATE_IN=${2:?}; shift 2 ;;
+    --ispboxd) ISPBOXD=${2:?}; shift 2 ;;
+    --no-verify) VERIFY=0; shift ;;
+    --parallel) PARALLEL=${2:?}; shift 2 ;;
+    --rounds) ROUNDS=${2:?}; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    --sign-references) SIGN_REFS=1; shift ;;
+    --check-targets) CHECK_TARGETS=1; shift ;;
+    -h | --help) usage ;;
+    -*) echo "unknown option $1" >&2; usage ;;
+    *) POS+=("$1"); shift ;;
+  esac
+done
+[ ${#POS[@]} -le 3 ] || usage
+MODULE_DIR=${POS[0]:-$ROOT/build-rel/rlm_isp}
+N=${POS[1]:-100000}
+M=${POS[2]:-50000}
+for v in "$N" "$M" "$PARALLEL" "$ROUNDS"; do [[ $v =~ ^[1-9][0-9]*$ ]] || die "not a positive number: $v"; done
+[ "$PARALLEL" -le 256 ] || die "--parallel above 256 makes radclient unreliable"
+[ "$N" -le 999999 ] || die "N is at most 999999 (user%06d names)"
+
+CONFIGS=()
+if [ -n "$ONLY" ]; then
+  IFS=, read -r -a CONFIGS <<<"$ONLY"
+  for c in "${CONFIGS[@]}"; do
+    [[ " ${ALL_CONFIGS[*]} " == *" $c "* ]] || die "--only: unknown configuration $c"
+  done
+else
+  CONFIGS=("${ALL_CONFIGS[@]}")
+fi
+want() { [[ " ${CONFIGS[*]} " == *" $1 "* ]]; }
+
+# ---- 1. packages ----
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+install_missing() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  note "installing ${missing[*]}"
+  if [ -n "$SUDO" ]; then command -v sudo >/dev/null || die "need root or sudo to install ${missing[*]}"; fi
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+PKGS=(freeradius freeradius-utils python3 procps)
+want sql && PKGS+=(postgresql freeradius-postgresql)
+want isp && PKGS+=(python3-lmdb python3-protobuf protobuf-compiler curl)
+install_missing "${PKGS[@]}"
+[ -x "$PY" ] || die "no $PY (set PYTHON)"
+if want isp; then
+  "$PY" -c 'import lmdb, google.protobuf' 2>/dev/null ||
+    die "$PY cannot import lmdb and google.protobuf (Debian's python3-lmdb, python3-protobuf): set PYTHON"
+fi
+[ -r /etc/freeradius/3.0/radiusd.conf ] ||
+  die "cannot read /etc/freeradius/3.0 (owned by freerad, mode 2750): run as root or in group freerad"
+if want isp; then
+  [ -f "$MODULE_DIR/rlm_isp.so" ] || die "no rlm_isp.so in $MODULE_DIR (build it, or --only floor,files,sql)"
+  MODULE_DIR=$(realpath "$MODULE_DIR")
+  [ -x "$ROOT/scripts/freeradius-config.sh" ] || [ -f "$ROOT/scripts/freeradius-config.sh" ] ||
+    die "no scripts/freeradius-config.sh"
+  ISPBOXD=${ISPBOXD:-$MODULE_DIR/../appliance/ispboxd}
+  if [ "$VERIFY" = 1 ] && [ -z "$STATE_IN" ] && [ ! -x "$ISPBOXD" ]; then
+    die "no ispboxd at $ISPBOXD to check the state (build it, pass --ispboxd, or --no-verify)"
+  fi
+fi
+TICKS=$(getconf CLK_TCK)
+
+# ---- work directory and clean-up ----
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ispbox-radius-bench.XXXXXX")
+chmod 755 "$WORK" # the private PostgreSQL runs as user postgres when we are root
+PIDS=()
+PGDATA=""
+PGBIN=""
+as_pg() { # initdb and pg_ctl need a current directory they can read
+  if [ "$(id -u)" -eq 0 ]; then (cd "$WORK" && runuser -u postgres -- "$@"); else "$@"; fi
+}
+forget_pid() { # PID: no longer ours to stop
+  local keep=() p
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+stop_pid() { # PID: TERM, up to 10 s, then KILL
+  local pid=$1
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local rc=$? pid
+  set +e
+  for pid in "${PIDS[@]}"; do [ -n "$pid" ] && stop_pid "$pid"; done
+  if [ -n "$PGDATA" ] && [ -f "$PGDATA/postmaster.pid" ]; then
+    as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1
+    if [ -f "$PGDATA/postmaster.pid" ]; then
+      pid=$(head -1 "$PGDATA/postmaster.pid")
+      [ -n "$pid" ] && kill -QUIT "$pid" 2>/dev/null
+    fi
+  fi
+  if [ "$KEEP" = 1 ]; then note "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+freeport() { "$PY" "$HERE/gen.py" freeport "$1"; }
+SECRET=$("$PY" -c 'import secrets; print(secrets.token_hex(12))')
+printf '%s\n' "$SECRET" >"$WORK/secret"
+TAG="b$("$PY" -c 'import secrets; print(secrets.token_hex(3))')"
+
+# ---- 2. data ----
+S=$((N < M ? N : M)) # accounting sessions: each gets Start, then M interims round-robin
+W=$((M / 5 < 1000 ? (M < 1000 ? M : 1000) : M / 5)) # warm-up Access-Requests
+mkdir -p "$WORK/data"
+note "generating $N subscribers and the packet files"
+if want files || want sql; then "$PY" "$HERE/gen.py" users "$N" "$WORK/data"; fi
+"$PY" "$HERE/gen.py" auth "$N" "$W" 1 "$WORK/data/auth-warmup.txt"
+"$PY" "$HERE/gen.py" auth "$N" "$M" 2 "$WORK/data/auth.txt"
+"$PY" "$HERE/gen.py" acct-start "$N" "$S" "$TAG" "$WORK/data/acct-start.txt"
+for f in auth-warmup auth acct-start; do "$PY" "$HERE/gen.py" split "$WORK/data/$f.txt" "$CHUNK"; done
+
+if want sql; then
+  PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -x "$PGBIN/initdb" ] || die "no PostgreSQL server binaries under /usr/lib/postgresql"
+  PGDIR="$WORK/pg"
+  PGDATA="$PGDIR/data"
+  PGPORT=$(freeport tcp) # only names the socket: the cluster listens on no TCP address
+  mkdir -p "$PGDIR"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres: "$PGDIR"; fi
+  note "private PostgreSQL cluster in $PGDIR"
+  as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --no-sync >"$PGDIR/initdb.log" 2>&1 ||
+    { cat "$PGDIR/initdb.log" >&2; die "initdb failed"; }
+  as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDIR/postgres.log" -w -t 60 \
+    -o "-c listen_addresses='' -k $PGDIR -p $PGPORT" start >/dev/null ||
+    { cat "$PGDIR/postgres.log" >&2; die "PostgreSQL did not start"; }
+  PGPID=$(head -1 "$PGDATA/postmaster.pid")
+  psql_() { as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$PGDIR" -p "$PGPORT" -U postgres "$@"; }
+  psql_ -d postgres -c 'CREATE DATABASE radius'
+  psql_ -d radius </etc/freeradius/3.0/mods-config/sql/main/postgresql/schema.sql >/dev/null
+  chmod 644 "$WORK/data/radcheck.tsv" "$WORK/data/radreply.tsv"
+  chmod 755 "$WORK/data"
+  psql_ -d radius -c "\\copy radcheck (username, attribute, op, value) FROM '$WORK/data/radcheck.tsv'"
+  psql_ -d radius -c "\\copy radreply (username, attribute, op, value) FROM '$WORK/data/radreply.tsv'"
+  psql_ -d radius -c 'VACUUM ANALYZE'
+  PG_SETTINGS=$(psql_ -d radius -At -c "SELECT string_agg(name || '=' || current_setting(name), ' ' ORDER BY name)
+    FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'wal_sync_method')")
+  PG_VERSION=$(psql_ -d radius -At -c 'SHOW server_version')
+fi
+
+if want isp; then
+  STATE="$WORK/state"
+  command -v protoc >/dev/null || die "no protoc"
+  mkdir -p "$WORK/pb"
+  protoc --python_out="$WORK/pb" -I "$ROOT/store" "$ROOT/store/records.proto"
+  if [ -n "$STATE_IN" ]; then
+    # A copy: the run adds sessions, which would make the next run's users "already online".
+    [ -f "$STATE_IN/data.mdb" ] || die "--state $STATE_IN: no data.mdb"
+    mkdir -p "$STATE"
+    if command -v mdb_copy >/dev/null; then
+      mdb_copy "$STATE_IN" "$STATE" || die "--state: mdb_copy $STATE_IN failed" # consistent while in use
+    else
+      cp "$STATE_IN/data.mdb" "$STATE/"
+    fi
+    SECRET=$("$PY" "$HERE/fill_store.py" nas-secret "$STATE" "$WORK/pb" 127.0.0.1) ||
+      die "--state: no NAS 127.0.0.1 in $STATE_IN"
+    printf '%s\n' "$SECRET" >"$WORK/secret"
+    have=$("$PY" "$HERE/fill_store.py" count "$STATE" subscribers)
+    [ "$have" -ge "$N" ] || die "--state: $have subscribers in $STATE_IN, fewer than N=$N"
+    [ "$("$PY" "$HERE/fill_store.py" count "$STATE" sessions)" = 0 ] ||
+      die "--state: $STATE_IN holds sessions: its users would be rejected as already online"
+    note "using a copy of $STATE_IN: it must hold user%06d / pw%06d for 0..N-1, as fill_store.py writes"
+  else
+    note "writing $N subscribers into $STATE"
+    "$PY" "$HERE/fill_store.py" fill "$STATE" "$N" "$SECRET" "$WORK/pb"
+  fi
+  # A state given with --state was written by ispbox itself (and its copy has no admin.token).
+  if [ "$VERIFY" = 1 ] && [ -z "$STATE_IN" ]; then
+    note "checking the state with $ISPBOXD"
+    mkdir -p "$WORK/ispboxd"
+    cat >"$WORK/ispboxd/ispboxd.toml" <<EOF
+[state]
+dir = "$STATE"
+[api]
+listen = "127.0.0.1"
+port = 0
+threads = 1
+[log]
+level = "warning"
+EOF
+    "$ISPBOXD" -c "$WORK/ispboxd/ispboxd.toml" >"$WORK/ispboxd/log" 2>&1 &
+    IPID=$!
+    PIDS+=("$IPID")
+    for _ in $(seq 200); do
+      [ -s "$STATE/api.url" ] && break
+      kill -0 "$IPID" 2>/dev/null || { cat "$WORK/ispboxd/log" >&2; die "ispboxd exited on the written state"; }
+      sleep 0.1
+    done
+    [ -s "$STATE/api.url" ] || { cat "$WORK/ispboxd/log" >&2; die "ispboxd did not start"; }
+    URL=$(cat "$STATE/api.url")
+    TOKEN=$(cat "$STATE/admin.token")
+    get() { curl -fsS -H "Authorization: Bearer $TOKEN" "$URL$1"; }
+    body=$(get /api/v1/subscribers/user000001) || die "ispboxd: GET subscribers/user000001 failed"
+    grep -q '"user000001"' <<<"$body" && grep -q 'bench-20m' <<<"$body" ||
+      die "ispboxd returned an unexpected subscriber: $body"
+    last=$(printf 'user%06d' $((N - 1)))
+    get "/api/v1/subscribers/$last" >/dev/null || die "ispboxd: GET subscribers/$last failed"
+    get /api/v1/nas/bench-nas | grep -q '127.0.0.1' || die "ispboxd: NAS bench-nas not readable"
+    stop_pid "$IPID"
+    forget_pid "$IPID"
+    rm -f "$STATE/api.url"
+  fi
+fi
+
+# ---- 3. FreeRADIUS configurations ----
+# A trimmed private copy of Debian's configuration (as scripts/freeradius-config.sh does), running
+# as the invoking user, with one site holding the listeners and the sections under test.
+ref_conf() { # NAME AUTH_PORT ACCT_PORT AUTHORIZE PREACCT ACCOUNTING [MODULE...]
+  local name=$1 auth=$2 acct=$3 authorize=$4 preacct=$5 accounting=$6
+  shift 6
+  local d="$WORK/$name/raddb" m signing=$'\t\tok'
+  if [ "$SIGN_REFS" = 1 ]; then signing=$'\t\tupdate reply {\n\t\t\t&Message-Authenticator := 0x00\n\t\t}'; fi
+  mkdir -p "$d" "$WORK/$name/run"
+  cp -a /etc/freeradius/3.0/. "$d/"
+  rm -rf "$d/certs" "$d/sites-enabled" "$d/mods-enabled"
+  mkdir -p "$d/sites-enabled" "$d/mods-enabled"
+  for m in always attr_filter chap expr mschap pap "$@"; do ln -s "../mods-available/$m" "$d/mods-enabled/$m"; done
+  sed -i -E -e "s|^raddbdir = .*|raddbdir = $d|" -e "s|^logdir = .*|logdir = $WORK/$name|" \
+    -e "s|^run_dir = .*|run_dir = $WORK/$name/run|" -e 's/^(\s*)(user|group) = /\1# \2 = /' \
+    "$d/radiusd.conf"
+  grep -qxF "raddbdir = $d" "$d/radiusd.conf" || die "unexpected radiusd.conf layout"
+  cat >"$d/clients.conf" <<EOF
+client bench {
+	ipaddr = 127.0.0.1
+	secret = $SECRET
+}
+EOF
+  cat >"$d/sites-enabled/bench" <<EOF
+server bench {
+	listen {
+		type = auth
+		ipaddr = 127.0.0.1
+		port = $auth
+	}
+	listen {
+		type = acct
+		ipaddr = 127.0.0.1
+		port = $acct
+	}
+	authorize {
+$authorize
+	}
+	authenticate {
+		Auth-Type PAP {
+			pap
+		}
+	}
+	preacct {
+$preacct
+	}
+	accounting {
+$accounting
+	}
+	post-auth {
+$signing
+	}
+}
+EOF
+}
+
+make_conf() { # NAME AUTH_PORT ACCT_PORT
+  local name=$1 auth=$2 acct=$3 d="$WORK/$1/raddb"
+  case $name in
+    floor)
+      ref_conf floor "$auth" "$acct" $'\t\tupdate control {\n\t\t\t&Auth-Type := Accept\n\t\t}' \
+        $'\t\tok' $'\t\tok'
+      ;;
+    files)
+      ref_conf files "$auth" "$acct" $'\t\tfiles\n\t\tpap' $'\t\tok' $'\t\tok' files
+      cp "$WORK/data/authorize" "$d/mods-config/files/authorize"
+      ;;
+    sql)
+      ref_conf sql "$auth" "$acct" $'\t\tsql\n\t\tpap' $'\t\tacct_unique' $'\t\tsql' sql
+      # Stock module and queries; only the driver and the connection change. The pool stays
+      # stock (start 5, max = thread pool max 32): a smaller max fails requests outright when
+      # more threads than connections are busy.
+      sed -i -E -e 's|^(\s*)dialect = "sqlite"|\1dialect = "postgresql"|' \
+        -e 's|^(\s*)driver = "rlm_sql_null"|\1driver = "rlm_sql_${dialect}"|' \
+        -e "s|^(\\s*)radius_db = \"radius\"|\\1radius_db = \"dbname=radius host=$PGDIR port=$PGPORT user=postgres\"|" \
+        "$d/mods-available/sql"
+      grep -q 'dialect = "postgresql"' "$d/mods-available/sql" &&
+        grep -q 'driver = "rlm_sql_${dialect}"' "$d/mods-available/sql" &&
+        grep -q "host=$PGDIR" "$d/mods-available/sql" || die "unexpected mods-available/sql layout"
+      ;;
+    isp)
+      # A dynamic client lives 60 s in production; when it expires the packet that triggers the
+      # new lookup is dropped and radclient waits out its timeout. One lookup a minute costs
+      # nothing per request, so the benchmark keeps the client for the whole run.
+      ISPBOX_FR_USER=self ISPBOX_FR_LOG_DIR="$WORK/isp" ISPBOX_FR_CLIENT_LIFETIME=3600 \
+        bash "$ROOT/scripts/freeradius-config.sh" "$d" "$STATE" "$auth" "$acct" "$MODULE_DIR" >&2
+      ;;
+  esac
+  chmod -R a+rX "$WORK/$name"
+}
+
+declare -A RPIDS APORT CPORT
+start_server() { # NAME
+  local name=$1 log="$WORK/$1/radius.log" pid
+  : >"$log"
+  freeradius -f -d "$WORK/$name/raddb" -l "$log" &
+  pid=$!
+  PIDS+=("$pid")
+  RPIDS[$name]=$pid
+  for _ in $(seq 1200); do
+    grep -q 'Ready to process requests' "$log" && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  tail -20 "$log" >&2
+  die "$name: FreeRADIUS did not start (log above, config in $WORK/$name/raddb; --keep keeps it)"
+}
+stop_server() { # NAME
+  local pid=${RPIDS[$1]:-}
+  [ -n "$pid" ] || return 0
+  stop_pid "$pid"
+  forget_pid "$pid"
+  RPIDS[$1]=""
+}
+
+# radclient over the parts of a packet file (gen.py split): FILE KIND PORT OUT; sets ACCEPTED
+# REJECTED LOST (summed), and radclient's CPU ticks in OUT.ticks
+send() {
+  local file=$1 kind=$2 port=$3 out=$4 part a r l ticks=0
+  ACCEPTED=0 REJECTED=0 LOST=0
+  : >"$out"
+  for part in "$file".[0-9][0-9][0-9]; do
+    "$PY" "$HERE/gen.py" run "$out.part-ticks" radclient -f "$part" -p "$PARALLEL" -r 3 -t 5 -s -q \
+      -S "$WORK/secret" "127.0.0.1:$port" "$kind" >"$out.part" 2>&1 || true
+    cat "$out.part" >>"$out"
+    read -r a r l < <("$PY" "$HERE/gen.py" stats "$out.part")
+    ACCEPTED=$((ACCEPTED + a)) REJECTED=$((REJECTED + r)) LOST=$((LOST + l))
+    ticks=$((ticks + $(cat "$out.part-ticks")))
+  done
+  echo "$ticks" >"$out.ticks"
+}
+
+# measure NAME KIND ROUND FILE COUNT: one line of results.tsv (report.py reads it). The server
+# must have been idle for SETTLE_S already; this waits SETTLE_S after the last answer.
+measure() {
+  local name=$1 kind=$2 round=$3 file=$4 count=$5 pid=${RPIDS[$1]} port out
+  local u0 s0 u1 s1 p0=0 p1=0 t0 t1 ts te b0 b1 k0 k1
+  if [ "$kind" = auth ]; then port=${APORT[$name]}; else port=${CPORT[$name]}; fi
+  out="$WORK/$name/radclient-$kind-$round.out"
+  read -r b0 k0 < <("$PY" "$HERE/gen.py" busy)
+  t0=$(date +%s.%N)
+  read -r u0 s0 < <("$PY" "$HERE/gen.py" cpu radiusd "$pid")
+  if [ "$name" = sql ]; then p0=$("$PY" "$HERE/gen.py" cpu pgtree "$PGPID"); fi
+  ts=$(date +%s.%N)
+  send "$file" "$kind" "$port" "$out"
+  te=$(date +%s.%N)
+  sleep "$SETTLE_S"
+  read -r u1 s1 < <("$PY" "$HERE/gen.py" cpu radiusd "$pid")
+  if [ "$name" = sql ]; then p1=$("$PY" "$HERE/gen.py" cpu pgtree "$PGPID"); fi
+  t1=$(date +%s.%N)
+  read -r b1 k1 < <("$PY" "$HERE/gen.py" busy)
+  # Kernel threads come and go (kworkers): a negative difference is one that exited. Others:
+  # whatever the host was busy with apart from radiusd, PostgreSQL, radclient and kernel threads.
+  "$PY" - "$kind" "$name" "$round" "$count" "$TICKS" $((u1 - u0)) $((s1 - s0)) $((p1 - p0)) \
+    "$ts" "$te" "$t0" "$t1" $((b1 - b0)) $((k1 - k0)) "$(cat "$out.ticks")" \
+    "$ACCEPTED" "$REJECTED" "$LOST" >>"$WORK/results.tsv" <<'EOF'
+import sys
+(kind, name, rnd, count, tps, ut, st, pg, ts, te, t0, t1, busy, kt, client, acc, rej,
+ lost) = sys.argv[1:]
+tps, ut, st, pg, busy, kt, client = map(int, (tps, ut, st, pg, busy, kt, client))
+window = float(t1) - float(t0)
+kt = max(0, kt)
+others = max(0, busy - kt - ut - st - pg - client)
+print("\t".join(map(str, (kind, name, rnd, count, tps, ut, st, pg, float(te) - float(ts),
+                          round(kt * 100.0 / tps / window, 1),
+                          round(others * 100.0 / tps / window, 1), acc, rej, lost))))
+EOF
+  if [ "$ACCEPTED" != "$count" ] || [ "$REJECTED" != 0 ] || [ "$LOST" != 0 ]; then
+    note "$name: $kind round $round: INVALID: $ACCEPTED answered, $REJECTED rejected, $LOST lost of $count"
+  fi
+}
+
+: >"$WORK/results.tsv"
+: >"$WORK/recorded.tsv"
+echo "${CONFIGS[*]}" >"$WORK/configs"
+ACCT_CONFIGS=()
+for name in "${CONFIGS[@]}"; do [ "$name" = files ] || ACCT_CONFIGS+=("$name"); done
+
+# All servers run side by side; only the one being measured gets packets.
+for name in "${CONFIGS[@]}"; do
+  APORT[$name]=$(freeport udp)
+  CPORT[$name]=$(freeport udp)
+  while [ "${CPORT[$name]}" = "${APORT[$name]}" ]; do CPORT[$name]=$(freeport udp); done
+  make_conf "$name" "${APORT[$name]}" "${CPORT[$name]}"
+  note "$name: FreeRADIUS on 127.0.0.1:${APORT[$name]} (auth), ${CPORT[$name]} (acct); $W warm-up Access-Requests"
+  start_server "$name"
+  send "$WORK/data/auth-warmup.txt" auth "${APORT[$name]}" "$WORK/$name/radclient-warmup.out"
+  if [ "$ACCEPTED" != "$W" ]; then
+    tail -20 "$WORK/$name/radius.log" >&2
+    die "$name: warm-up: $ACCEPTED of $W accepted ($REJECTED rejected, $LOST lost): misconfigured"
+  fi
+done
+sleep "$SETTLE_S"
+for round in $(seq "$ROUNDS"); do
+  for name in "${CONFIGS[@]}"; do
+    note "$name: $M Access-Requests (round $round of $ROUNDS)"
+    measure "$name" auth "$round" "$WORK/data/auth.txt" "$M"
+  done
+done
+
+if [ ${#ACCT_CONFIGS[@]} -gt 0 ]; then
+  for name in "${ACCT_CONFIGS[@]}"; do
+    note "$name: $S Accounting-Start (the sessions the interims update; also the warm-up)"
+    send "$WORK/data/acct-start.txt" acct "${CPORT[$name]}" "$WORK/$name/radclient-start.out"
+    [ "$ACCEPTED" = "$S" ] || note "$name: only $ACCEPTED of $S Accounting-Start answered"
+  done
+  sleep "$SETTLE_S"
+  COMMITS=0
+  for round in $(seq "$ROUNDS"); do
+    # Counters grow from round to round, as a NAS's do.
+    rm -f "$WORK/data/acct-interim.txt".[0-9][0-9][0-9]
+    "$PY" "$HERE/gen.py" acct-interim "$N" "$S" "$M" "$TAG" "$WORK/data/acct-interim.txt" \
+      $((1 + (round - 1) * ((M + S - 1) / S)))
+    "$PY" "$HERE/gen.py" split "$WORK/data/acct-interim.txt" "$CHUNK"
+    for name in "${ACCT_CONFIGS[@]}"; do
+      note "$name: $M Accounting Interim-Updates (round $round of $ROUNDS)"
+      if [ "$name" = isp ]; then txn0=$("$PY" "$HERE/fill_store.py" txnid "$STATE"); fi
+      measure "$name" acct "$round" "$WORK/data/acct-interim.txt" "$M"
+      if [ "$name" = isp ]; then
+        COMMITS=$((COMMITS + $("$PY" "$HERE/fill_store.py" txnid "$STATE") - txn0))
+      fi
+    done
+  done
+fi
+
+# Recorded? Every session started must carry the interims' session time, in the server's own
+# store; and what it takes for the answer to mean "stored durably".
+UPDATED=$((S < M ? S : M))
+PACKETS=$((M * ROUNDS))
+for name in "${ACCT_CONFIGS[@]}"; do
+  case $name in
+    floor) printf 'floor\t1\tno: nothing is recorded\n' >>"$WORK/recorded.tsv" ;;
+    sql)
+      got=$(psql_ -d radius -At -c "SELECT count(*) FROM radacct WHERE acctsessionid LIKE '$TAG-%' AND acctsessiontime >= 300")
+      if [ "$got" = "$UPDATED" ]; then
+        printf 'sql\t1\tyes: PostgreSQL COMMIT before the answer (%s); %s/%s sessions updated\n' \
+          "$PG_SETTINGS" "$got" "$UPDATED" >>"$WORK/recorded.tsv"
+      else
+        printf 'sql\t0\tradacct has %s of %s sessions with interim data\n' "$got" "$UPDATED" >>"$WORK/recorded.tsv"
+      fi
+      ;;
+    isp)
+      stop_server isp # the state is read after the server is gone: nothing is still in flight
+      read -r got timed < <("$PY" "$HERE/fill_store.py" sessions "$STATE" "$WORK/pb")
+      if [ -n "${ISPBOX_BENCH_ISP_ACCT_DURABILITY:-}" ]; then
+        dur=$ISPBOX_BENCH_ISP_ACCT_DURABILITY
+      elif grep -qE 'MDB_(NOSYNC|NOMETASYNC|MAPASYNC)' "$ROOT/store/env.cc"; then
+        dur="UNKNOWN: store/env.cc sets an LMDB no-sync flag; $COMMITS commits for $PACKETS packets"
+      elif [ "$COMMITS" -ge "$PACKETS" ]; then
+        dur="yes: LMDB commit (fsync) before the answer, $COMMITS commits for $PACKETS packets"
+      else
+        dur="NO?: $COMMITS LMDB commits for $PACKETS packets (batched? set ISPBOX_BENCH_ISP_ACCT_DURABILITY)"
+      fi
+      if [ "$got" -ge "$S" ] && [ "$timed" -ge "$UPDATED" ]; then
+        printf 'isp\t1\t%s; %s/%s sessions updated\n' "$dur" "$timed" "$UPDATED" >>"$WORK/recorded.tsv"
+      else
+        printf 'isp\t0\tthe store holds %s sessions (%s started), %s with interim data (%s expected)\n' \
+          "$got" "$S" "$timed" "$UPDATED" >>"$WORK/recorded.tsv"
+      fi
+      ;;
+  esac
+done
+for name in "${CONFIGS[@]}"; do stop_server "$name"; done
+
+# ---- 5. report ----
+{
+  echo "RADIUS server CPU per request: $N subscribers, $M requests per measurement, radclient -p $PARALLEL on the same host"
+  echo "Access-Request: PAP, $W warm-up requests first; Interim-Update: $S sessions started first, updated round-robin"
+  if [ "$SIGN_REFS" = 1 ]; then
+    echo "All configurations sign Access-Accept with Message-Authenticator"
+  else
+    echo "rlm_isp's site signs Access-Accept with Message-Authenticator (BlastRADIUS), the references do not (see --sign-references)"
+  fi
+  echo "$(nproc) CPUs; freeradius $(dpkg-query -W -f='${Version}' freeradius)${PG_VERSION:+; PostgreSQL $PG_VERSION}; CPU = utime+stime from /proc ($TICKS ticks/s)"
+} >"$WORK/header.txt"
+rc=0
+targets=()
+if [ "$CHECK_TARGETS" = 1 ]; then targets=(--check-targets); fi
+"$PY" "$HERE/report.py" "$WORK" "${targets[@]}" || rc=$?
+exit $rc
