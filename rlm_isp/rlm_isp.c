@@ -201,6 +201,25 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* reque
   return rcode;
 }
 
+/* The rcode for what the core answered, in accounting and post-auth (authorize has its own:
+ * there not found is a verdict, and an accept carries attributes). */
+static rlm_rcode_t rcode_of(REQUEST* request, char const* what, isp_code_t code, char const* msg) {
+  switch (code) {
+  case ISP_OK:
+    return RLM_MODULE_OK;
+  case ISP_NOTFOUND:
+    RDEBUG2("%s: %s", what, msg);
+    return RLM_MODULE_NOOP;
+  case ISP_REJECT:
+    REDEBUG("%s refused: %s", what, msg);
+    return RLM_MODULE_REJECT;
+  case ISP_FAIL:
+  default:
+    REDEBUG("%s failed: %s", what, msg);
+    return RLM_MODULE_FAIL;
+  }
+}
+
 static rlm_rcode_t CC_HINT(nonnull) mod_accounting(void* instance, REQUEST* request) {
   rlm_isp_t* inst = instance;
   VALUE_PAIR* vps = request->packet->vps;
@@ -230,21 +249,9 @@ static rlm_rcode_t CC_HINT(nonnull) mod_accounting(void* instance, REQUEST* requ
   req.delay_time = attr_u32(vps, PW_ACCT_DELAY_TIME);
   req.class_attr = attr_text(vps, PW_CLASS, &cls);
 
-  switch (isp_core_accounting(inst->core, &req, msg, sizeof msg)) {
-  case ISP_OK:
-    return RLM_MODULE_OK;
-  case ISP_NOTFOUND:
-    RDEBUG2("accounting: %s", msg);
-    return RLM_MODULE_NOOP;
-  case ISP_REJECT:
-    REDEBUG("accounting refused: %s", msg);
-    return RLM_MODULE_REJECT;
-  case ISP_FAIL:
-  default:
-    /* No Accounting-Response: the NAS retransmits, nothing is lost. */
-    REDEBUG("accounting failed: %s", msg);
-    return RLM_MODULE_FAIL;
-  }
+  /* ISP_FAIL sends no Accounting-Response: the NAS retransmits, nothing is lost. */
+  return rcode_of(request, "accounting", isp_core_accounting(inst->core, &req, msg, sizeof msg),
+                  msg);
 }
 
 static rlm_rcode_t CC_HINT(nonnull) mod_post_auth(void* instance, REQUEST* request) {
@@ -269,22 +276,13 @@ static rlm_rcode_t CC_HINT(nonnull) mod_post_auth(void* instance, REQUEST* reque
     return RLM_MODULE_NOOP;
   }
 
-  switch (isp_core_post_auth(inst->core, attr_text(request->packet->vps, PW_USER_NAME, &user),
-                             packet_src(request, &src), accepted, reason, err, sizeof err)) {
-  case ISP_OK:
-    return RLM_MODULE_OK;
-  case ISP_NOTFOUND:
-    return RLM_MODULE_NOOP;
-  case ISP_REJECT:
-    /* Turns an accept into a reject (e.g. no address left); the server then runs
-     * Post-Auth-Type REJECT, which calls us again with accepted = 0. */
-    REDEBUG("post-auth refused: %s", err);
-    return RLM_MODULE_REJECT;
-  case ISP_FAIL:
-  default:
-    REDEBUG("post-auth failed: %s", err);
-    return RLM_MODULE_FAIL;
-  }
+  /* ISP_REJECT turns an accept into a reject (e.g. no address left); the server then runs
+   * Post-Auth-Type REJECT, which calls us again with accepted = 0. */
+  return rcode_of(request, "post-auth",
+                  isp_core_post_auth(inst->core,
+                                     attr_text(request->packet->vps, PW_USER_NAME, &user),
+                                     packet_src(request, &src), accepted, reason, err, sizeof err),
+                  err);
 }
 
 /* The only exported symbol: the server dlsym()s "rlm_" + the module's name. */
