@@ -191,7 +191,6 @@ isp_code_t isp_core_authorize(isp_core_t* core, const isp_auth_request_t* reques
       if (!copyOut(name, p.name, sizeof p.name) || !copyOut(value, p.value, sizeof p.value))
         throw std::length_error("reply attribute " + name + " too long");
     }
-    copyOut(d.profile, result->error, sizeof result->error);
     return result->code = ISP_OK;
   } catch (...) {
     result->password[0] = '\0';
