@@ -116,7 +116,7 @@ cat <<INFO
   RADIUS:      auth $AUTH_PORT/udp, acct $ACCT_PORT/udp (FreeRADIUS with rlm_isp)
 
   A RADIUS login as a NAS would do it (demo NAS 127.0.0.1, demo subscriber):
-    radtest demo demo-password 127.0.0.1:$AUTH_PORT 0 $SECRET
+    radtest demo demo-password 127.0.0.1:$AUTH_PORT 0 $SECRET 0 127.0.0.1
 
   Try:
     curl -s -H "Authorization: Bearer $TOKEN" $URL/api/v1/plans \\

@@ -242,8 +242,10 @@ pid_t FreeRadius::pid() const {
 
 RadiusReply FreeRadius::radtest(const std::string& method, const std::string& user,
                                 const std::string& password, const std::string& secret) const {
+  // ppphint 0 and an explicit NAS name: by default radtest resolves `hostname` for
+  // NAS-IP-Address, which fails on machines whose hostname is not in /etc/hosts.
   return run({"/usr/bin/radtest", "-t", method, "-d", config_dir_.string(), user, password,
-              "127.0.0.1:" + std::to_string(auth_port_), "0", secret},
+              "127.0.0.1:" + std::to_string(auth_port_), "0", secret, "0", "127.0.0.1"},
              "");
 }
 
