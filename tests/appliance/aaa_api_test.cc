@@ -2,7 +2,7 @@
 // The AAA side of the admin API over real HTTP: live and closed sessions, usage and the post-auth
 // log, seeded through the store the way RADIUS accounting writes them; and the pools resource
 // with the leases that constrain changing and deleting a pool. Every reply body is also checked
-// against its schema in the published openapi.json.
+// against its schema in the published OpenAPI document.
 #include <algorithm>
 #include <regex>
 #include <set>

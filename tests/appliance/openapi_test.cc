@@ -143,9 +143,29 @@ protected:
   std::string admin_;
 };
 
+// The merge throws on a collision between fragments; here each fragment is also checked on its own,
+// so a failure names the file to fix.
+TEST(OpenApiDocument, FragmentsAreDisjoint) {
+  std::set<std::string> seen;
+  ASSERT_GE(openApiFragments().size(), 2u);
+  for (const auto& fragment : openApiFragments()) {
+    const Json part = Json::parse(fragment.text, nullptr, false);
+    ASSERT_TRUE(part.is_object()) << fragment.name << " is not a JSON object";
+    const Json paths = part.value("paths", Json::object());
+    const Json components = part.value("components", Json::object());
+    for (const auto& [path, item] : paths.items())
+      EXPECT_TRUE(seen.insert("path " + path).second) << fragment.name << " repeats " << path;
+    for (const auto& [section, members] : components.items())
+      for (const auto& [name, item] : members.items())
+        EXPECT_TRUE(seen.insert(section + " " + name).second)
+            << fragment.name << " repeats " << name;
+  }
+  EXPECT_NO_THROW(openApiDocument());
+}
+
 TEST(OpenApiDocument, ParsesAsOpenApi3) {
   const Json doc = parseDocument();
-  ASSERT_FALSE(doc.is_discarded()) << "appliance/api/openapi.json is not valid JSON";
+  ASSERT_FALSE(doc.is_discarded()) << "the merged OpenAPI document is not valid JSON";
   ASSERT_TRUE(doc.is_object());
   ASSERT_TRUE(doc.contains("openapi") && doc["openapi"].is_string());
   EXPECT_TRUE(doc["openapi"].get<std::string>().starts_with("3.0."))
@@ -203,7 +223,8 @@ TEST(OpenApiDocument, OperationsMatchTheRouter) {
     if (!documented.contains(op)) undocumented.insert(op);
   for (const auto& op : documented)
     if (!routed.contains(op)) unrouted.insert(op);
-  EXPECT_TRUE(undocumented.empty()) << "routes missing from openapi.json:" << listOf(undocumented);
+  EXPECT_TRUE(undocumented.empty())
+      << "routes missing from appliance/api/openapi/*.json:" << listOf(undocumented);
   EXPECT_TRUE(unrouted.empty()) << "documented but not routed:" << listOf(unrouted);
 }
 
