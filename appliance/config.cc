@@ -17,6 +17,9 @@ const std::map<std::string, std::set<std::string>> kKnownKeys = {
     {"log", {"level"}},
     {"housekeeping", {"interval_s", "stale_session_misses", "closed_session_keep_s"}},
     {"aaa", {"default_interim_s"}},
+    {"coa",
+     {"enabled", "source_address", "max_in_flight_per_nas", "timeout_ms", "max_timeout_ms",
+      "attempts", "nak_fallback", "follow_interval_ms", "full_interval_s"}},
 };
 
 [[noreturn]] void fail(const std::string& source, const toml::source_region& where,
@@ -133,6 +136,35 @@ Config parseConfig(std::string_view text, const std::string& source) {
       getInt(hk, source, "housekeeping", "closed_session_keep_s", 86400, 600, 30 * 86400);
   c.default_interim_s = static_cast<uint32_t>(
       getInt(section("aaa"), source, "aaa", "default_interim_s", 300, 60, 86400));
+
+  const auto& coa = section("coa");
+  auto& e = c.coa;
+  e.enabled = get<bool>(coa, source, "coa", "enabled", true);
+  e.client.source_address = get<std::string>(coa, source, "coa", "source_address", "0.0.0.0");
+  {
+    boost::system::error_code ec;
+    asio::ip::make_address_v4(e.client.source_address, ec);
+    if (ec)
+      throw ConfigError(source + ": coa.source_address must be an IPv4 address, is '" +
+                        e.client.source_address + "'");
+  }
+  e.client.max_in_flight_per_nas =
+      static_cast<unsigned>(getInt(coa, source, "coa", "max_in_flight_per_nas", 32, 1, 255));
+  e.client.initial_timeout =
+      std::chrono::milliseconds(getInt(coa, source, "coa", "timeout_ms", 1000, 10, 60000));
+  e.client.max_timeout =
+      std::chrono::milliseconds(getInt(coa, source, "coa", "max_timeout_ms", 4000, 10, 120000));
+  e.client.max_attempts = static_cast<unsigned>(getInt(coa, source, "coa", "attempts", 3, 1, 10));
+  const std::string fallback = get<std::string>(coa, source, "coa", "nak_fallback", "disconnect");
+  if (fallback != "disconnect" && fallback != "none")
+    throw ConfigError(source + ": coa.nak_fallback must be \"disconnect\" or \"none\"");
+  e.nak_fallback_disconnect = fallback == "disconnect";
+  e.follow_interval =
+      std::chrono::milliseconds(getInt(coa, source, "coa", "follow_interval_ms", 200, 10, 10000));
+  e.full_interval =
+      std::chrono::seconds(getInt(coa, source, "coa", "full_interval_s", 60, 1, 86400));
+  e.stale_misses = c.stale_session_misses;
+  e.default_interim_s = c.default_interim_s;
   return c;
 }
 

@@ -105,6 +105,22 @@ int Daemon::run() {
     ISPBOX_LOG(Error, "API_BIND_FAILED") << e.what();
     return 1;
   }
+  asio::io_context io;
+  // CoA / Disconnect: pushes billing changes to live sessions (appliance/enforcer/).
+  std::unique_ptr<enforcer::Enforcer> enforce;
+  if (config_.coa.enabled) {
+    try {
+      enforce = std::make_unique<enforcer::Enforcer>(io, *env, config_.coa);
+    } catch (const std::exception& e) {
+      ISPBOX_LOG(Error, "COA_BIND_FAILED") << "cannot open the CoA socket on "
+                                           << config_.coa.client.source_address << ": " << e.what();
+      server.stop();
+      return 1;
+    }
+    server.setSessionControl(enforce.get());
+    asio::post(io, [&] { enforce->start(); });
+  }
+
   server.start();
   const auto url_file = config_.state.dir / "api.url";
   try {
@@ -114,7 +130,6 @@ int Daemon::run() {
     ISPBOX_LOG(Warning, "API_URL_FILE_FAILED") << e.what();
   }
 
-  asio::io_context io;
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
@@ -140,7 +155,8 @@ int Daemon::run() {
   ISPBOX_LOG(Notice, "STARTED") << "ispboxd " << ISPBOX_VERSION << " ready";
   io.run();
 
-  server.stop();
+  server.stop(); // no API thread calls into the enforcer after this
+  if (enforce) enforce->stop();
   std::error_code ec;
   std::filesystem::remove(url_file, ec);
   ISPBOX_LOG(Notice, "STOPPED") << "ispboxd stopped cleanly";

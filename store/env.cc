@@ -7,6 +7,9 @@
 #include <system_error>
 #include <vector>
 
+#include "store/codec.h"
+#include "store/logs.h"
+
 namespace ispbox::store {
 namespace {
 
@@ -29,6 +32,7 @@ constexpr std::string_view kTableNames[kTableCount] = {
     "pools",
     "leases",
     "leases_by_user",
+    "audit_by_key",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kMinReaderKey = "min_reader_version";
@@ -325,9 +329,16 @@ struct Migration {
   void (*apply)(WriteTxn&);
 };
 // Steps only convert data: openTables() has already created any table a version adds.
+void indexAuditByKey(WriteTxn& txn) {
+  Cursor cur(txn, Table::Audit);
+  for (bool ok = cur.first(); ok; ok = cur.next())
+    indexAuditEntry(txn, decodeSeq(cur.key()), decode<pb::AuditEntry>(cur.value(), "audit"));
+}
+
 constexpr Migration kMigrations[] = {
     {1, [](WriteTxn&) {}}, // the first layout
     {2, [](WriteTxn&) {}}, // AAA tables (sessions, usage, post-auth log, pools, leases): additive
+    {3, indexAuditByKey},  // the audit log indexed by record, for per-subscriber histories
 };
 } // namespace
 

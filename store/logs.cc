@@ -64,7 +64,31 @@ ChangeBatch changesSince(const ReadTxn& txn, uint64_t after, size_t max) {
 
 uint64_t appendAudit(WriteTxn& txn, pb::AuditEntry entry) {
   if (entry.at_ms() == 0) entry.set_at_ms(timeutil::nowMillis());
-  return appendToLog(txn, Table::Audit, kAuditCounter, encode(entry), 0);
+  const uint64_t seq = appendToLog(txn, Table::Audit, kAuditCounter, encode(entry), 0);
+  indexAuditEntry(txn, seq, entry);
+  return seq;
+}
+
+void indexAuditEntry(WriteTxn& txn, uint64_t seq, const pb::AuditEntry& entry) {
+  txn.put(Table::AuditByKey, joinKey(joinKey(entry.entity(), entry.key()), encodeSeq(seq)), "");
+}
+
+std::vector<AuditRecord> listAuditFor(const ReadTxn& txn, std::string_view entity,
+                                      std::string_view key, uint64_t before, size_t limit) {
+  std::vector<AuditRecord> out;
+  const std::string prefix = joinKey(joinKey(entity, key), "");
+  Cursor cur(txn, Table::AuditByKey);
+  // Newest first: start after the last key of this prefix (or at `before`) and walk back.
+  const std::string start = before ? prefix + encodeSeq(before) : prefix + std::string(9, '\xff');
+  bool ok = cur.seek(start) ? cur.prev() : cur.last();
+  for (; ok && out.size() < limit && cur.key().starts_with(prefix); ok = cur.prev()) {
+    const std::string_view seq_bytes = cur.key().substr(prefix.size());
+    if (seq_bytes.size() != 8) continue; // a key whose own text holds \0: not this record's
+    const uint64_t seq = decodeSeq(seq_bytes);
+    if (auto v = txn.get(Table::Audit, encodeSeq(seq)))
+      out.push_back({seq, decode<pb::AuditEntry>(*v, "audit")});
+  }
+  return out;
 }
 
 std::vector<AuditRecord> listAudit(const ReadTxn& txn, uint64_t before, size_t limit,

@@ -60,7 +60,13 @@ struct AuditRecord {
   pb::AuditEntry entry;
 };
 
+// Appends to the audit log and to its index by (entity, key).
 uint64_t appendAudit(WriteTxn& txn, pb::AuditEntry entry);
+void indexAuditEntry(WriteTxn& txn, uint64_t seq, const pb::AuditEntry& entry);
+// One record's history, newest first: entries about (entity, key) with seq < before (0 = from the
+// newest), up to limit. Uses the index, so it costs the same however long the log is.
+std::vector<AuditRecord> listAuditFor(const ReadTxn& txn, std::string_view entity,
+                                      std::string_view key, uint64_t before, size_t limit);
 // Newest first, entries with seq < before (0 = from the newest), up to limit, that match.
 std::vector<AuditRecord> listAudit(const ReadTxn& txn, uint64_t before, size_t limit,
                                    const std::function<bool(const pb::AuditEntry&)>& match);

@@ -122,6 +122,8 @@ void Router::dispatch(const httplib::Request& req, httplib::Response& res) const
                       reply.content_type);
     else if (!reply.raw.empty() || reply.status != 204)
       res.set_content(reply.raw, reply.content_type);
+    if (after_write_ && req.method != "GET" && reply.status >= 200 && reply.status < 300)
+      after_write_();
   } catch (const ApiError& e) {
     writeError(res, e.status(), e.code(), e.what(), e.field());
   } catch (const store::StoreError& e) {

@@ -67,12 +67,15 @@ public:
   void add(std::string method, std::string pattern, Role min_role, Handler handler);
   const std::vector<Route>& routes() const { return routes_; }
   void setAuthenticator(Authenticator auth) { auth_ = std::move(auth); }
+  // Called after every successful write (a 2xx answer to anything but GET).
+  void setAfterWrite(std::function<void()> hook) { after_write_ = std::move(hook); }
   // Handles one request completely: routing, authentication, errors as JSON.
   void dispatch(const httplib::Request& req, httplib::Response& res) const;
 
 private:
   std::vector<Route> routes_;
   Authenticator auth_;
+  std::function<void()> after_write_;
 };
 
 // Writes the standard error body.

@@ -30,6 +30,13 @@ ApiServer::ApiServer(store::Env& env, ServerOptions options, std::string version
   router_.setAuthenticator([this](std::string_view token) { return authenticate(env_, token); });
 }
 
+void ApiServer::setSessionControl(SessionControl* control) {
+  ctx_.sessions = control;
+  router_.setAfterWrite([control] {
+    if (control) control->changed();
+  });
+}
+
 ApiServer::~ApiServer() {
   stop();
 }

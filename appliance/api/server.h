@@ -38,6 +38,9 @@ public:
   void start();
   void stop();
 
+  // Set before start(): the enforcer that CoA/Disconnect requests and write notifications go to.
+  void setSessionControl(SessionControl* control);
+
   int boundPort() const { return port_; }
   std::string url() const;
   const Router& router() const { return router_; }

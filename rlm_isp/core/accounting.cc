@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "store/entities.h"
+#include "store/logs.h"
 #include "store/pools.h"
 #include "store/sessions.h"
 
@@ -33,6 +34,26 @@ std::string confirmPoolLease(store::WriteTxn& txn, std::string_view username, st
     return pool;
   }
   return {};
+}
+
+// When this packet's bytes carry the subscriber over a quota or data cap, the subscriber is marked
+// changed in the change log, in this transaction: ispboxd follows the log and moves the live
+// session into its new profile within a second, without polling usage.
+void noteQuotaCrossing(store::WriteTxn& txn, std::string_view username, int64_t at,
+                       uint64_t added) {
+  auto sub = store::getSubscriber(txn, username);
+  if (!sub) return;
+  auto plan = store::getPlan(txn, sub->plan());
+  if (!plan) return;
+  const auto& q = plan->quota();
+  if (q.daily_bytes() == 0 && q.monthly_bytes() == 0 && plan->data_cap_bytes() == 0) return;
+  const UsageNow after = usageNow(txn, username, at);
+  auto crossed = [added](uint64_t limit, uint64_t now_total) {
+    return limit != 0 && now_total >= limit && now_total - added < limit;
+  };
+  if (crossed(q.daily_bytes(), after.day_bytes) || crossed(q.monthly_bytes(), after.month_bytes) ||
+      crossed(plan->data_cap_bytes(), after.month_bytes))
+    store::recordChange(txn, pb::SUBSCRIBER, username, pb::PUT);
 }
 
 } // namespace
@@ -117,6 +138,7 @@ std::string applyAccounting(store::WriteTxn& txn, const AcctRequest& req, int64_
   s.set_output_packets(std::max(s.output_packets(), req.output_packets));
   s.set_session_time(std::max(s.session_time(), req.session_time));
   if (din || dout || dtime) store::addUsage(txn, s.username(), at, din, dout, dtime);
+  if (din || dout) noteQuotaCrossing(txn, s.username(), at, din + dout);
 
   store::putSession(txn, key, s);
   std::string what = req.status_type == kAcctStart  ? "start"

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "rlm_isp/core/policy.h"
 
+#include <algorithm>
+
+#include "common/crypto.h"
 #include "common/net.h"
 #include "store/entities.h"
 #include "store/pools.h"
@@ -47,31 +50,133 @@ std::optional<std::string> isolationReason(const pb::Subscriber& s, const pb::Pl
                                            uint64_t month_usage_bytes, int64_t now) {
   if (s.status() == pb::SUSPENDED) return "suspended";
   if (s.status() == pb::ISOLATED) return "isolated";
-  if (s.expires_at() != 0 && now >= s.expires_at()) return "expired";
+  if (s.expires_at() != 0 && now >= s.expires_at() + static_cast<int64_t>(plan.grace_s()))
+    return "expired";
   if (plan.data_cap_bytes() != 0 && month_usage_bytes >= plan.data_cap_bytes())
     return "data cap reached";
   return std::nullopt;
 }
 
-Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, bool isolated,
-                             uint64_t month_usage_bytes, int64_t now,
-                             const PolicyOptions& options) {
+std::string_view profileName(Profile p) {
+  switch (p) {
+  case Profile::Normal:
+    return "normal";
+  case Profile::Throttled:
+    return "throttled";
+  case Profile::Isolated:
+    return "isolated";
+  case Profile::Blocked:
+    return "blocked";
+  }
+  return "normal";
+}
+
+std::optional<Profile> parseProfile(std::string_view name) {
+  for (Profile p : {Profile::Normal, Profile::Throttled, Profile::Isolated, Profile::Blocked})
+    if (profileName(p) == name) return p;
+  return std::nullopt;
+}
+
+UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, int64_t now) {
+  const auto d = store::getUsage(txn, username, "d" + store::dayPeriod(now));
+  const auto m = store::getUsage(txn, username, "m" + store::monthPeriod(now));
+  return {d.input_octets() + d.output_octets(), m.input_octets() + m.output_octets()};
+}
+
+ProfileDecision decideProfile(const pb::Subscriber& s, const pb::Plan& plan, const UsageNow& usage,
+                              int64_t now) {
+  if (auto why = isolationReason(s, plan, usage.month_bytes, now))
+    return {plan.isolation().reject() ? Profile::Blocked : Profile::Isolated, *why};
+  const auto& q = plan.quota();
+  std::string why;
+  if (q.daily_bytes() != 0 && usage.day_bytes >= q.daily_bytes())
+    why = "daily quota reached";
+  else if (q.monthly_bytes() != 0 && usage.month_bytes >= q.monthly_bytes())
+    why = "monthly quota reached";
+  if (why.empty()) return {Profile::Normal, ""};
+  if (q.action() == "isolate") return {Profile::Isolated, why};
+  if (q.action() == "disconnect") return {Profile::Blocked, why};
+  return {Profile::Throttled, why};
+}
+
+Attributes coaAttributes(const pb::Plan& plan, Profile profile) {
   Attributes a;
   const auto& iso = plan.isolation();
-  if (isolated) {
+  const auto& q = plan.quota();
+  switch (profile) {
+  case Profile::Isolated: {
     const uint64_t down = iso.download_bps() ? iso.download_bps() : plan.download_bps();
     const uint64_t up = iso.upload_bps() ? iso.upload_bps() : plan.upload_bps();
     a.emplace_back("Mikrotik-Rate-Limit", mikrotikRateLimit(down, up, plan, false));
     const std::string& list = iso.address_list().empty() ? plan.address_list() : iso.address_list();
     if (!list.empty()) a.emplace_back("Mikrotik-Address-List", list);
-  } else {
+    break;
+  }
+  case Profile::Throttled: {
+    const uint64_t down = q.download_bps() ? q.download_bps() : plan.download_bps();
+    const uint64_t up = q.upload_bps() ? q.upload_bps() : plan.upload_bps();
+    a.emplace_back("Mikrotik-Rate-Limit", mikrotikRateLimit(down, up, plan, false));
+    if (!plan.address_list().empty()) a.emplace_back("Mikrotik-Address-List", plan.address_list());
+    break;
+  }
+  case Profile::Normal:
+  case Profile::Blocked:
     a.emplace_back("Mikrotik-Rate-Limit",
                    mikrotikRateLimit(plan.download_bps(), plan.upload_bps(), plan, true));
     if (!plan.address_list().empty()) a.emplace_back("Mikrotik-Address-List", plan.address_list());
-    // The session ends at expiry, so the next dial lands in isolation.
-    if (s.expires_at() != 0)
+    break;
+  }
+  return a;
+}
+
+std::string profilePool(const pb::Plan& plan, Profile profile) {
+  if (profile == Profile::Isolated && !plan.isolation().pool().empty())
+    return plan.isolation().pool();
+  return plan.pool();
+}
+
+std::string coaFingerprint(const Attributes& coa) {
+  std::string text;
+  for (const auto& [name, value] : coa)
+    text += name + "=" + value + "\n";
+  return crypto::sha256Hex(text).substr(0, 8);
+}
+
+std::string formatClass(Profile profile, std::string_view plan, std::string_view fingerprint) {
+  return "ispbox:" + std::string(profileName(profile)) + ":" + std::string(plan) + ":" +
+         std::string(fingerprint);
+}
+
+std::optional<ClassTag> parseClass(std::string_view cls) {
+  // Plan names cannot hold ':', so the fields split cleanly; the fingerprint is optional (Class
+  // values of earlier releases had none).
+  if (!cls.starts_with("ispbox:")) return std::nullopt;
+  cls.remove_prefix(7);
+  ClassTag t;
+  const auto a = cls.find(':');
+  if (a == std::string_view::npos) return std::nullopt;
+  t.profile = cls.substr(0, a);
+  cls.remove_prefix(a + 1);
+  const auto b = cls.find(':');
+  t.plan = cls.substr(0, b);
+  if (b != std::string_view::npos) t.fingerprint = cls.substr(b + 1);
+  if (!parseProfile(t.profile) || t.plan.empty()) return std::nullopt;
+  return t;
+}
+
+Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
+                             uint64_t month_usage_bytes, int64_t now,
+                             const PolicyOptions& options) {
+  Attributes a = coaAttributes(plan, profile);
+  const std::string fingerprint = coaFingerprint(a);
+  if (profile != Profile::Isolated) {
+    // The session ends when isolation is due, so the next dial lands in isolation even when
+    // ispboxd is not running to move it.
+    if (s.expires_at() != 0) {
+      const int64_t until = s.expires_at() + static_cast<int64_t>(plan.grace_s()) - now;
       a.emplace_back("Session-Timeout",
-                     std::to_string(std::min(kMaxSessionTimeout, s.expires_at() - now)));
+                     std::to_string(std::clamp<int64_t>(until, 1, kMaxSessionTimeout)));
+    }
     if (plan.data_cap_bytes() != 0) {
       const uint64_t left =
           plan.data_cap_bytes() - std::min(plan.data_cap_bytes(), month_usage_bytes);
@@ -82,9 +187,8 @@ Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, bool
   const uint32_t interim =
       plan.acct_interim_interval_s() ? plan.acct_interim_interval_s() : options.default_interim_s;
   a.emplace_back("Acct-Interim-Interval", std::to_string(interim));
-  // Echoed back in accounting: which profile the session was given.
-  a.emplace_back("Class",
-                 "ispbox:" + std::string(isolated ? "isolated" : "normal") + ":" + plan.name());
+  // Echoed back in accounting: which profile the session was given, and what it carries.
+  a.emplace_back("Class", formatClass(profile, plan.name(), fingerprint));
   return a;
 }
 
@@ -112,14 +216,13 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
     auto plan = store::getPlan(txn, s.plan());
     if (!plan) return reject("Account has no valid plan");
 
-    const uint64_t month = [&] {
-      auto u = store::getUsage(txn, s.username(), "m" + store::monthPeriod(now));
-      return u.input_octets() + u.output_octets();
-    }();
-    auto why = isolationReason(s, *plan, month, now);
-    if (why && plan->isolation().reject()) {
-      std::string msg = *why == "expired" ? "Account expired" : "Account " + *why;
-      if (*why == "data cap reached") msg = "Data cap reached";
+    const UsageNow usage = usageNow(txn, s.username(), now);
+    const ProfileDecision decision = decideProfile(s, *plan, usage, now);
+    if (decision.profile == Profile::Blocked) {
+      const std::string& why = decision.reason;
+      std::string msg = why == "expired" ? "Account expired" : "Account " + why;
+      if (why == "data cap reached") msg = "Data cap reached";
+      if (why.ends_with("quota reached")) msg = "Quota reached: " + why;
       return reject(msg);
     }
 
@@ -134,12 +237,11 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
 
     d.verdict = Verdict::Accept;
     d.password = s.password();
-    d.profile = why ? "isolated" : "normal";
-    d.reason = why ? *why : "";
-    d.reply = sessionAttributes(s, *plan, why.has_value(), month, now, options);
+    d.profile = profileName(decision.profile);
+    d.reason = decision.reason;
+    d.reply = sessionAttributes(s, *plan, decision.profile, usage.month_bytes, now, options);
 
-    const std::string& pool =
-        why && !plan->isolation().pool().empty() ? plan->isolation().pool() : plan->pool();
+    const std::string pool = profilePool(*plan, decision.profile);
     if (!s.static_ip().empty()) {
       d.reply.emplace_back("Framed-IP-Address", s.static_ip());
     } else if (!pool.empty()) {

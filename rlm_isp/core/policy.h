@@ -52,17 +52,58 @@ std::string mikrotikRateLimit(uint64_t download_bps, uint64_t upload_bps,
 // 20000000 -> "20M", 512000 -> "512k", 1500 -> "1500".
 std::string formatRate(uint64_t bps);
 
-// Why a subscriber is isolated right now, or nullopt when it is not.
+// Why a subscriber is isolated right now, or nullopt when it is not: suspended, isolated, past
+// expiry plus the plan's grace, or over the plan's monthly data cap.
 std::optional<std::string> isolationReason(const pb::Subscriber& s, const pb::Plan& plan,
                                            uint64_t month_usage_bytes, int64_t now);
+
+// The service profile a subscriber gets right now. RADIUS puts a new session into it; ispboxd
+// moves live sessions into it with CoA or Disconnect when it changes.
+enum class Profile {
+  Normal,    // the plan
+  Throttled, // over a quota whose action is "throttle": the quota's rate
+  Isolated,  // the plan's isolation profile ("isolir")
+  Blocked,   // rejected at login; live sessions are disconnected
+};
+std::string_view profileName(Profile p); // "normal", "throttled", "isolated", "blocked"
+std::optional<Profile> parseProfile(std::string_view name);
+
+struct UsageNow {
+  uint64_t day_bytes = 0;   // today, local time, both directions
+  uint64_t month_bytes = 0; // this month
+};
+UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, int64_t now);
+
+struct ProfileDecision {
+  Profile profile = Profile::Normal;
+  std::string reason; // why it is not Normal ("suspended", "daily quota reached", ...)
+};
+ProfileDecision decideProfile(const pb::Subscriber& s, const pb::Plan& plan, const UsageNow& usage,
+                              int64_t now);
+
+// The attributes an accepted session of `s` gets in `profile` now.
+Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
+                             uint64_t month_usage_bytes, int64_t now, const PolicyOptions& options);
+
+// What a CoA carries to move a live session into `profile`: Mikrotik-Rate-Limit and, when the
+// profile has one, Mikrotik-Address-List.
+Attributes coaAttributes(const pb::Plan& plan, Profile profile);
+// The pool a session in `profile` takes its address from ("" = none, or a static address).
+std::string profilePool(const pb::Plan& plan, Profile profile);
+// A short digest of what coaAttributes gives: sent in Class and compared by ispboxd, so it knows
+// whether a live session already has what its profile says.
+std::string coaFingerprint(const Attributes& coa);
+
+// Our Class: "ispbox:<profile>:<plan>:<fingerprint>".
+struct ClassTag {
+  std::string profile, plan, fingerprint;
+};
+std::string formatClass(Profile profile, std::string_view plan, std::string_view fingerprint);
+std::optional<ClassTag> parseClass(std::string_view cls);
 
 // Decides an Access-Request. Reads in one snapshot; takes a pool lease in a write transaction
 // when the plan's pool is one ispbox manages.
 AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
                        const PolicyOptions& options);
-
-// The attributes an accepted session of `s` gets now (also what a CoA would carry).
-Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, bool isolated,
-                             uint64_t month_usage_bytes, int64_t now, const PolicyOptions& options);
 
 } // namespace ispbox::aaa

@@ -53,4 +53,7 @@ Json diff(const Json& before, const Json& after);
 
 Json timeJson(int64_t unix_seconds); // RFC 3339 string, or null for 0
 
+// The API's view of a subscriber (resources/subscribers.cc); never includes the password.
+Json subscriberJson(const store::pb::Subscriber& s);
+
 } // namespace ispbox::api

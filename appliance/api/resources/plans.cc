@@ -18,6 +18,16 @@ Json optional(uint64_t v) {
   return v == 0 ? Json(nullptr) : Json(v);
 }
 
+Json quotaJson(const pb::Plan& p) {
+  if (!p.has_quota()) return nullptr;
+  const auto& q = p.quota();
+  return {{"daily_bytes", optional(q.daily_bytes())},
+          {"monthly_bytes", optional(q.monthly_bytes())},
+          {"action", q.action().empty() ? "throttle" : q.action()},
+          {"download_bps", optional(q.download_bps())},
+          {"upload_bps", optional(q.upload_bps())}};
+}
+
 Json planJson(const pb::Plan& p) {
   Json burst = nullptr;
   if (p.burst_download_bps() || p.burst_upload_bps())
@@ -39,6 +49,8 @@ Json planJson(const pb::Plan& p) {
           {"pool", p.pool()},
           {"acct_interim_interval_s", optional(p.acct_interim_interval_s())},
           {"data_cap_bytes", optional(p.data_cap_bytes())},
+          {"grace_s", p.grace_s()},
+          {"quota", quotaJson(p)},
           {"isolation",
            {{"reject", iso.reject()},
             {"address_list", iso.address_list()},
@@ -55,7 +67,7 @@ Json planJson(const pb::Plan& p) {
 void applyPlan(const Json& body, pb::Plan& p, bool create) {
   Fields f(body, {"name", "description", "download_bps", "upload_bps", "burst", "priority",
                   "min_download_bps", "min_upload_bps", "address_list", "pool",
-                  "acct_interim_interval_s", "data_cap_bytes", "isolation"});
+                  "acct_interim_interval_s", "data_cap_bytes", "isolation", "grace_s", "quota"});
   if (create) {
     f.require("name");
     f.require("download_bps");
@@ -101,6 +113,25 @@ void applyPlan(const Json& body, pb::Plan& p, bool create) {
       p.set_burst_threshold_download_bps(*b->u64("threshold_download_bps", 1, kMaxRate));
       p.set_burst_threshold_upload_bps(*b->u64("threshold_upload_bps", 1, kMaxRate));
       p.set_burst_time_s(static_cast<uint32_t>(*b->u64("time_s", 1, 3600)));
+    }
+  }
+  if (f.has("grace_s"))
+    p.set_grace_s(static_cast<uint32_t>(f.u64("grace_s", 0, 90 * 86400).value_or(0)));
+  if (f.has("quota")) {
+    p.clear_quota();
+    if (auto q = f.object("quota", {"daily_bytes", "monthly_bytes", "action", "download_bps",
+                                    "upload_bps"})) {
+      auto* out = p.mutable_quota();
+      out->set_daily_bytes(q->u64("daily_bytes", 0, kMaxJsonInteger).value_or(0));
+      out->set_monthly_bytes(q->u64("monthly_bytes", 0, kMaxJsonInteger).value_or(0));
+      out->set_action(q->oneOf("action", {"throttle", "isolate", "disconnect"}).value_or("throttle"));
+      out->set_download_bps(q->u64("download_bps", 0, kMaxRate).value_or(0));
+      out->set_upload_bps(q->u64("upload_bps", 0, kMaxRate).value_or(0));
+      if (out->daily_bytes() == 0 && out->monthly_bytes() == 0)
+        throw ApiError::invalid("quota", "set daily_bytes, monthly_bytes or both (or quota: null)");
+      if (out->action() == "throttle" && (out->download_bps() == 0 || out->upload_bps() == 0))
+        throw ApiError::invalid("quota", "a throttle quota needs download_bps and upload_bps",
+                                "missing_field");
     }
   }
   if (f.has("isolation")) {

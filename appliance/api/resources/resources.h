@@ -10,10 +10,23 @@
 
 namespace ispbox::api {
 
+// What the API asks of whatever pushes billing state to live sessions (ispboxd's enforcer).
+// Calls come from API worker threads; an implementation hands them to its own loop.
+class SessionControl {
+public:
+  virtual ~SessionControl() = default;
+  // A write committed: look at the change log now rather than at the next poll.
+  virtual void changed() = 0;
+  // Sends a Disconnect-Request for every live session of the subscriber. Returns how many.
+  virtual size_t disconnect(const std::string& username, const std::string& actor,
+                            const std::string& reason) = 0;
+};
+
 struct ApiContext {
   store::Env& env;
   int64_t started_at = 0; // Unix seconds
   std::string version;
+  SessionControl* sessions = nullptr; // null when nothing enforces (tests of the API alone)
 };
 
 void addSystemRoutes(Router& router, ApiContext& ctx);
@@ -24,6 +37,7 @@ void addTokenRoutes(Router& router, ApiContext& ctx);
 void addAuditRoutes(Router& router, ApiContext& ctx);
 void addSessionRoutes(Router& router, ApiContext& ctx);
 void addPoolRoutes(Router& router, ApiContext& ctx);
+void addSubscriberActionRoutes(Router& router, ApiContext& ctx);
 
 inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addSystemRoutes(router, ctx);
@@ -34,6 +48,7 @@ inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addAuditRoutes(router, ctx);
   addSessionRoutes(router, ctx);
   addPoolRoutes(router, ctx);
+  addSubscriberActionRoutes(router, ctx);
 }
 
 } // namespace ispbox::api

@@ -30,6 +30,8 @@ std::optional<pb::SubscriberStatus> parseStatus(std::string_view name) {
   return std::nullopt;
 }
 
+} // namespace
+
 // The password is never part of the view: it is write-only through the API.
 Json subscriberJson(const pb::Subscriber& s) {
   return {{"username", s.username()},
@@ -46,6 +48,8 @@ Json subscriberJson(const pb::Subscriber& s) {
           {"created_at", timeJson(s.created_at())},
           {"updated_at", timeJson(s.updated_at())}};
 }
+
+namespace {
 
 void applySubscriber(const Json& body, pb::Subscriber& s, bool create) {
   Fields f(body, {"username", "password", "plan", "status", "expires_at", "static_ip", "mac",
