@@ -208,8 +208,12 @@ void Enforcer::follow() {
         users.emplace(u);
         return true;
       });
-    for (const auto& u : users)
-      reconcile(txn, u, now, "change");
+    int64_t next_due = 0;
+    for (const auto& u : users) {
+      const int64_t due = reconcile(txn, u, now, "change");
+      if (due > now && (next_due == 0 || due < next_due)) next_due = due;
+    }
+    if (next_due != 0 && next_due < next_full_at_) scheduleFull(next_due);
     if (batch.changes.size() == kMax) changed(); // more to read
   } catch (const std::exception& e) {
     ISPBOX_LOG(Error, "ENFORCER_FOLLOW_FAILED") << e.what();
@@ -222,9 +226,16 @@ void Enforcer::fullPass() {
   try {
     auto txn = env_.read();
     std::set<std::string> users;
-    store::forEachLiveSession(txn, "", [&](std::string_view, pb::Session& s) {
+    std::map<std::string, std::string> stored; // live session key -> applied_class in the store
+    store::forEachLiveSession(txn, "", [&](std::string_view key, pb::Session& s) {
       users.insert(s.username());
+      stored.emplace(key, s.applied_class());
       return true;
+    });
+    // What the store has caught up with (or what ended) needs no memory here any more.
+    std::erase_if(acked_, [&](const auto& entry) {
+      auto it = stored.find(entry.first);
+      return it == stored.end() || it->second == entry.second;
     });
     for (const auto& u : users) {
       const int64_t due = reconcile(txn, u, now, "scheduled");
@@ -243,6 +254,7 @@ void Enforcer::scheduleFull(int64_t next_due) {
   const int64_t now = timeutil::nowSeconds();
   int64_t at = std::min(now + options_.full_interval.count(), nextLocalMidnight(now) + 1);
   if (next_due > now) at = std::min(at, next_due);
+  next_full_at_ = at;
   full_timer_.expires_after(std::chrono::seconds(std::max<int64_t>(at - now, 1)));
   full_timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
     if (ec || !*alive || !running_) return;
@@ -256,8 +268,6 @@ int64_t Enforcer::reconcile(const store::ReadTxn& txn, const std::string& userna
     std::lock_guard lock(stats_mutex_);
     ++stats_.reconciles;
   }
-  auto sessions = store::liveSessionsOf(txn, username);
-  if (sessions.empty()) return 0;
   auto sub = store::getSubscriber(txn, username);
   std::optional<pb::Plan> plan;
   if (sub) plan = store::getPlan(txn, sub->plan());
@@ -273,6 +283,9 @@ int64_t Enforcer::reconcile(const store::ReadTxn& txn, const std::string& userna
     want = aaa::decideProfile(*sub, *plan, aaa::usageNow(txn, username, now), now);
     if (sub->expires_at() != 0) due = sub->expires_at() + static_cast<int64_t>(plan->grace_s());
   }
+  // Even with no session now: the timer must be set for a session that starts before then.
+  auto sessions = store::liveSessionsOf(txn, username);
+  if (sessions.empty()) return due;
   const aaa::Attributes coa = plan ? aaa::coaAttributes(*plan, want.profile) : aaa::Attributes{};
   const std::string fingerprint = aaa::coaFingerprint(coa);
   const std::string want_class =
@@ -298,8 +311,11 @@ int64_t Enforcer::reconcile(const store::ReadTxn& txn, const std::string& userna
       send_disconnect("not allowed online");
       continue;
     }
-    const std::string& applied =
-        ks.session.applied_class().empty() ? ks.session.class_tag() : ks.session.applied_class();
+    // What the NAS acknowledged last: known here before the writer has stored it.
+    const auto acked = acked_.find(ks.key);
+    const std::string& applied = acked != acked_.end()                ? acked->second
+                                 : ks.session.applied_class().empty() ? ks.session.class_tag()
+                                                                      : ks.session.applied_class();
     if (applied == want_class) continue; // already what it should be
     const auto tag = aaa::parseClass(applied);
     if (tag) {
@@ -456,6 +472,7 @@ void Enforcer::onResult(const std::shared_ptr<Action>& a, const radius::CoaResul
 
   if (r.outcome == radius::Outcome::Ack) {
     if (!coa) disconnected_at_[a->key] = now;
+    if (coa) acked_[a->key] = a->applied_class;
     ISPBOX_LOG(Info, "COA_ACK") << (coa ? "CoA" : "Disconnect") << " for " << a->username << " at "
                                 << a->nas_name << " acknowledged (" << r.latency.count() / 1000.0
                                 << " ms)";

@@ -98,11 +98,13 @@ private:
   std::unique_ptr<Writer> writer_;
   asio::steady_timer follow_timer_, full_timer_;
   uint64_t last_seq_ = 0;
+  int64_t next_full_at_ = 0; // when the next full pass is due (Unix seconds)
   bool follow_posted_ = false;
   bool running_ = false;
   std::set<std::string> in_flight_;                // session keys with a request outstanding
   std::set<std::string> dirty_;                    // changed while in flight: look again after
   std::map<std::string, int64_t> disconnected_at_; // session key -> when we disconnected it
+  std::map<std::string, std::string> acked_;       // session key -> Class a CoA-ACK confirmed
   mutable std::mutex stats_mutex_;
   EnforcerStats stats_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -134,7 +134,8 @@ TEST_F(Policy, SuspendedAndExpiredAreIsolatedNotRejected) {
     EXPECT_EQ(d.profile, "isolated");
     EXPECT_EQ(attr(d.reply, "Mikrotik-Rate-Limit"), "256k/512k");
     EXPECT_EQ(attr(d.reply, "Mikrotik-Address-List"), "isolir");
-    EXPECT_TRUE(attr(d.reply, "Class").starts_with("ispbox:isolated:home:")) << attr(d.reply, "Class");
+    EXPECT_TRUE(attr(d.reply, "Class").starts_with("ispbox:isolated:home:"))
+        << attr(d.reply, "Class");
   }
   EXPECT_EQ(auth("expired").reason, "expired");
   updatePlan([](pb::Plan& p) { p.mutable_isolation()->set_reject(true); });

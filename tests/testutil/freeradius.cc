@@ -333,4 +333,131 @@ RadiusReply FreeRadius::collect(Process& client, const std::filesystem::path& st
   return r;
 }
 
+// ---- NasStandIn ----
+
+namespace {
+// The attributes a CoA/Disconnect request from ispboxd may carry; logged "name=value" separated
+// by \x1f, absent ones left out ("%{X}" expands to nothing).
+const char* const kLoggedAttrs[] = {
+    "User-Name",       "Acct-Session-Id",       "Framed-IP-Address",   "NAS-IP-Address",
+    "Event-Timestamp", "Message-Authenticator", "Mikrotik-Rate-Limit", "Mikrotik-Address-List"};
+} // namespace
+
+NasStandIn::NasStandIn(const std::filesystem::path& module_dir, const std::string& secret)
+    : config_dir_(dir_.path() / "raddb"), log_file_(dir_.path() / "radius.log"),
+      received_file_(dir_.path() / "received.log") {
+  std::string why;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    port_ = freeUdpPort();
+    // The base configuration (dictionaries, policies, radiusd.conf) the same way as the module's
+    // tests; then the module's site is swapped for a CoA listener.
+    std::filesystem::remove_all(config_dir_);
+    Process gen({"/bin/bash", ISPBOX_FREERADIUS_CONFIG_SCRIPT, config_dir_.string(),
+                 (dir_.path() / "unused-state").string(), std::to_string(freeUdpPort()),
+                 std::to_string(freeUdpPort()), module_dir.string()},
+                (dir_.path() / "config.err").string(),
+                {"ISPBOX_FR_USER=self", "ISPBOX_FR_RADDB=" ISPBOX_FREERADIUS_RADDB});
+    const auto st = gen.wait(60s);
+    if (!st || !WIFEXITED(*st) || WEXITSTATUS(*st) != 0)
+      throw std::runtime_error("freeradius-config.sh failed: " +
+                               readFile(dir_.path() / "config.err"));
+    std::filesystem::remove(config_dir_ / "sites-enabled" / "ispbox");
+    std::filesystem::remove(config_dir_ / "mods-enabled" / "isp");
+    std::ofstream(config_dir_ / "clients.conf")
+        << "client ispboxd {\n  ipaddr = 127.0.0.1\n  secret = \"" << secret << "\"\n}\n";
+    std::string format = "%{Packet-Type}";
+    for (const char* a : kLoggedAttrs)
+      format += std::string("\x1f") + a + "=%{" + a + "}";
+    std::ofstream(config_dir_ / "mods-enabled" / "nas_log")
+        << "linelog nas_log {\n  filename = " << received_file_.string()
+        << "\n  permissions = 0600\n  format = \"" << format << "\"\n}\n";
+    std::ofstream(config_dir_ / "sites-enabled" / "nas")
+        << "server nas {\n"
+           "  listen {\n    type = coa\n    ipaddr = 127.0.0.1\n    port = "
+        << port_
+        << "\n  }\n"
+           "  recv-coa {\n"
+           "    nas_log\n"
+           "    if (User-Name =~ /^silent/) {\n      do_not_respond\n    }\n"
+           "    if (User-Name =~ /^nak/) {\n"
+           "      update reply {\n        Error-Cause := Session-Context-Not-Found\n      }\n"
+           "      reject\n    }\n"
+           "    if ((Packet-Type == CoA-Request) && (User-Name =~ /^coanak/)) {\n"
+           "      update reply {\n        Error-Cause := Unsupported-Attribute\n      }\n"
+           "      reject\n    }\n"
+           "    ok\n"
+           "  }\n"
+           "  send-coa {\n    ok\n  }\n"
+           "}\n";
+    std::vector<std::string> argv = {"/usr/sbin/freeradius",
+                                     std::getenv("ISPBOX_FR_DEBUG") ? "-X" : "-f",
+                                     "-d",
+                                     config_dir_.string(),
+                                     "-l",
+                                     log_file_.string()};
+    server_ = std::make_unique<Process>(argv, (dir_.path() / "server.err").string());
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    bool ready = false;
+    while (!ready && std::chrono::steady_clock::now() < deadline) {
+      if (log().find("Ready to process requests") != std::string::npos)
+        ready = true;
+      else if (server_->wait(0ms))
+        break;
+      else
+        std::this_thread::sleep_for(50ms);
+    }
+    if (ready) return;
+    why = log() + readFile(dir_.path() / "server.err");
+    server_.reset();
+    if (why.find("in use") == std::string::npos) break;
+  }
+  throw std::runtime_error("the NAS stand-in FreeRADIUS did not start:\n" + why);
+}
+
+NasStandIn::~NasStandIn() {
+  if (!server_) return;
+  server_->kill(SIGTERM);
+  if (!server_->wait(5s)) server_->kill(SIGKILL);
+}
+
+std::string NasStandIn::log() const {
+  return readFile(log_file_);
+}
+
+std::vector<NasStandIn::Received> NasStandIn::received() const {
+  std::vector<Received> out;
+  std::istringstream in(readFile(received_file_));
+  std::string line;
+  while (std::getline(in, line)) {
+    Received r;
+    size_t at = 0;
+    bool first = true;
+    while (at <= line.size()) {
+      size_t end = line.find('\x1f', at);
+      if (end == std::string::npos) end = line.size();
+      const std::string field = line.substr(at, end - at);
+      if (first) {
+        r.type = field;
+        first = false;
+      } else if (auto eq = field.find('='); eq != std::string::npos && eq + 1 < field.size()) {
+        r.attrs[field.substr(0, eq)] = field.substr(eq + 1);
+      }
+      at = end + 1;
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<NasStandIn::Received> NasStandIn::waitFor(size_t n,
+                                                      std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto got = received();
+  while (got.size() < n && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+    got = received();
+  }
+  return got;
+}
+
 } // namespace ispbox::testutil

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -89,6 +90,38 @@ private:
   std::vector<std::string> config_env_;
   std::unique_ptr<Process> server_;
   bool exited_ = false; // Process::wait reports an exit only once
+};
+
+// A NAS for CoA tests: a second FreeRADIUS listening for CoA-Request and Disconnect-Request
+// (`listen { type = coa }`) from 127.0.0.1 with `secret`, logging every request it accepts as one
+// line, and answering by the User-Name:
+//   "silent..."  no answer at all;           "nak..."  NAK with Error-Cause 503;
+//   "coanak..."  NAK a CoA (Error-Cause 401), ACK a Disconnect;   anything else: ACK.
+// A request whose authenticator does not verify with the secret is dropped by the server, so an
+// ACK is also proof the request was signed right.
+class NasStandIn {
+public:
+  NasStandIn(const std::filesystem::path& module_dir, const std::string& secret);
+  ~NasStandIn();
+  NasStandIn(const NasStandIn&) = delete;
+  NasStandIn& operator=(const NasStandIn&) = delete;
+
+  int port() const { return port_; }
+  struct Received {
+    std::string type;                         // "CoA-Request", "Disconnect-Request"
+    std::map<std::string, std::string> attrs; // present attributes (as FreeRADIUS prints them)
+  };
+  // Everything received so far, in order.
+  std::vector<Received> received() const;
+  // Waits until at least n requests were received (up to timeout); returns what was.
+  std::vector<Received> waitFor(size_t n, std::chrono::milliseconds timeout) const;
+  std::string log() const;
+
+private:
+  TempDir dir_;
+  std::filesystem::path config_dir_, log_file_, received_file_;
+  int port_ = 0;
+  std::unique_ptr<Process> server_;
 };
 
 } // namespace ispbox::testutil

@@ -119,12 +119,13 @@ void applyPlan(const Json& body, pb::Plan& p, bool create) {
     p.set_grace_s(static_cast<uint32_t>(f.u64("grace_s", 0, 90 * 86400).value_or(0)));
   if (f.has("quota")) {
     p.clear_quota();
-    if (auto q = f.object("quota", {"daily_bytes", "monthly_bytes", "action", "download_bps",
-                                    "upload_bps"})) {
+    if (auto q = f.object(
+            "quota", {"daily_bytes", "monthly_bytes", "action", "download_bps", "upload_bps"})) {
       auto* out = p.mutable_quota();
       out->set_daily_bytes(q->u64("daily_bytes", 0, kMaxJsonInteger).value_or(0));
       out->set_monthly_bytes(q->u64("monthly_bytes", 0, kMaxJsonInteger).value_or(0));
-      out->set_action(q->oneOf("action", {"throttle", "isolate", "disconnect"}).value_or("throttle"));
+      out->set_action(
+          q->oneOf("action", {"throttle", "isolate", "disconnect"}).value_or("throttle"));
       out->set_download_bps(q->u64("download_bps", 0, kMaxRate).value_or(0));
       out->set_upload_bps(q->u64("upload_bps", 0, kMaxRate).value_or(0));
       if (out->daily_bytes() == 0 && out->monthly_bytes() == 0)
