@@ -29,6 +29,9 @@ constexpr std::string_view kTableNames[kTableCount] = {
     "pools",
     "leases",
     "leases_by_user",
+    "vouchers",
+    "voucher_batches",
+    "vouchers_by_batch",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kMinReaderKey = "min_reader_version";
@@ -328,6 +331,7 @@ struct Migration {
 constexpr Migration kMigrations[] = {
     {1, [](WriteTxn&) {}}, // the first layout
     {2, [](WriteTxn&) {}}, // AAA tables (sessions, usage, post-auth log, pools, leases): additive
+    {3, [](WriteTxn&) {}}, // vouchers (vouchers, voucher_batches, vouchers_by_batch): additive
 };
 } // namespace
 
