@@ -24,6 +24,7 @@ void addTokenRoutes(Router& router, ApiContext& ctx);
 void addAuditRoutes(Router& router, ApiContext& ctx);
 void addSessionRoutes(Router& router, ApiContext& ctx);
 void addPoolRoutes(Router& router, ApiContext& ctx);
+void addVoucherRoutes(Router& router, ApiContext& ctx);
 
 inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addSystemRoutes(router, ctx);
@@ -34,6 +35,7 @@ inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addAuditRoutes(router, ctx);
   addSessionRoutes(router, ctx);
   addPoolRoutes(router, ctx);
+  addVoucherRoutes(router, ctx);
 }
 
 } // namespace ispbox::api
