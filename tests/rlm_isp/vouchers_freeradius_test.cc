@@ -179,6 +179,13 @@ TEST_F(VoucherFreeRadius, FirstLoginActivatesAndTheAcceptCarriesTheLimits) {
 
   // One session at a time: while it is online, the code is refused.
   ASSERT_EQ(acct("Start", v.code(), "v1-s1").code, "Accounting-Response");
+  {
+    // The stale rule uses the plan's interim interval, as the Accept told the router.
+    auto txn = env_->read();
+    auto s = store::getSession(txn, store::sessionKey(kNasIp, "v1-s1"));
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->interim_interval_s(), 60u);
+  }
   r = server_->radtest("chap", v.code(), v.code(), kSecret);
   EXPECT_TRUE(r.rejected()) << explain(r);
   EXPECT_EQ(r.attr("Reply-Message"), "Already online (1 of 1 sessions)");
