@@ -37,6 +37,13 @@ std::string randomHex(size_t n) {
   return toHex(buf.data(), n);
 }
 
+std::string randomBytes(size_t n) {
+  std::string out(n, '\0');
+  if (n && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
+    throw std::runtime_error("no randomness available");
+  return out;
+}
+
 bool constantTimeEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

@@ -12,6 +12,8 @@ std::string sha256Hex(std::string_view data);
 
 // n bytes from the kernel's CSPRNG (via OpenSSL), hex-encoded (2n characters). Throws on failure.
 std::string randomHex(size_t n);
+// n raw bytes from the same CSPRNG. Throws on failure.
+std::string randomBytes(size_t n);
 
 // Compares in time independent of where the inputs differ.
 bool constantTimeEquals(std::string_view a, std::string_view b);

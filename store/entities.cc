@@ -4,6 +4,7 @@
 #include "common/crypto.h"
 #include "common/time_util.h"
 #include "store/logs.h"
+#include "store/vouchers.h"
 
 namespace ispbox::store {
 namespace {
@@ -47,6 +48,9 @@ bool deletePlan(WriteTxn& txn, std::string_view name) {
   if (countSubscribersOnPlan(txn, name, 1) > 0)
     throw StoreError(StoreError::Code::Conflict,
                      "plan " + std::string(name) + " still has subscribers");
+  if (planHasVoucherBatches(txn, name))
+    throw StoreError(StoreError::Code::Conflict,
+                     "plan " + std::string(name) + " still has voucher batches");
   txn.erase(Table::Plans, name);
   recordChange(txn, pb::PLAN, name, pb::DELETE);
   return true;
@@ -75,6 +79,10 @@ void putSubscriber(WriteTxn& txn, const pb::Subscriber& sub, WriteMode mode) {
     throw StoreError(StoreError::Code::Conflict, "subscriber exists: " + sub.username());
   if (mode == WriteMode::Replace && !old)
     throw StoreError(StoreError::Code::NotFound, "subscriber not found: " + sub.username());
+  // Both are RADIUS User-Names: a subscriber must not shadow a voucher's code.
+  if (!old && txn.get(Table::Vouchers, sub.username()))
+    throw StoreError(StoreError::Code::Conflict,
+                     "username " + sub.username() + " is a voucher code");
   if (!sub.plan().empty() && !txn.get(Table::Plans, sub.plan()))
     throw StoreError(StoreError::Code::NotFound, "plan not found: " + sub.plan());
   if (!sub.static_ip().empty()) {

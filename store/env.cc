@@ -33,6 +33,9 @@ constexpr std::string_view kTableNames[kTableCount] = {
     "leases",
     "leases_by_user",
     "audit_by_key",
+    "vouchers",
+    "voucher_batches",
+    "vouchers_by_batch",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kMinReaderKey = "min_reader_version";
@@ -338,7 +341,9 @@ void indexAuditByKey(WriteTxn& txn) {
 constexpr Migration kMigrations[] = {
     {1, [](WriteTxn&) {}}, // the first layout
     {2, [](WriteTxn&) {}}, // AAA tables (sessions, usage, post-auth log, pools, leases): additive
-    {3, indexAuditByKey},  // the audit log indexed by record, for per-subscriber histories
+    // Additive: vouchers (vouchers, voucher_batches, vouchers_by_batch), and the audit log
+    // indexed by record for per-subscriber histories (filled here from the existing log).
+    {3, indexAuditByKey},
 };
 } // namespace
 

@@ -43,8 +43,11 @@ enum class Table : unsigned {
   Pools,          // pool name -> pb::Pool
   Leases,         // pool \0 4-byte IPv4 -> pb::Lease
   LeasesByUser,   // username \0 pool -> IPv4 text (sticky address)
-  // Schema 3: enforcement (CoA).
-  AuditByKey, // entity \0 key \0 big-endian seq -> "" (index: one record's history)
+  // Schema 3: enforcement (CoA) and vouchers.
+  AuditByKey,      // entity \0 key \0 big-endian seq -> "" (index: one record's history)
+  Vouchers,        // code -> pb::Voucher
+  VoucherBatches,  // big-endian batch id -> pb::VoucherBatch
+  VouchersByBatch, // big-endian batch id \0 code -> "" (index)
   Count_
 };
 constexpr unsigned kTableCount = static_cast<unsigned>(Table::Count_);

@@ -117,6 +117,8 @@ void Router::dispatch(const httplib::Request& req, httplib::Response& res) const
     }
     ApiReply reply = route->handler(request);
     res.status = reply.status;
+    for (const auto& [name, value] : reply.headers)
+      res.set_header(name, value);
     if (!reply.body.is_null())
       res.set_content(reply.body.dump(-1, ' ', false, Json::error_handler_t::replace),
                       reply.content_type);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <httplib.h>
@@ -46,6 +47,7 @@ struct ApiReply {
   Json body;
   std::string content_type = "application/json";
   std::string raw; // sent as-is when body is null (CSV, documents)
+  std::vector<std::pair<std::string, std::string>> headers; // extra ones (Content-Disposition)
 };
 
 using Handler = std::function<ApiReply(const ApiRequest&)>;

@@ -13,6 +13,7 @@
 #include "store/entities.h"
 #include "store/logs.h"
 #include "store/sessions.h"
+#include "store/vouchers.h"
 
 namespace ispbox::enforcer {
 namespace {
@@ -201,6 +202,8 @@ void Enforcer::follow() {
     for (const auto& c : batch.changes) {
       last_seq_ = c.seq;
       if (c.change.entity() == pb::SUBSCRIBER) users.insert(c.change.key());
+      if (c.change.entity() == pb::VOUCHER && !c.change.key().starts_with("batch/"))
+        users.insert(c.change.key());
       if (c.change.entity() == pb::PLAN) plans.insert(c.change.key());
     }
     for (const auto& plan : plans)
@@ -274,7 +277,16 @@ int64_t Enforcer::reconcile(const store::ReadTxn& txn, const std::string& userna
   aaa::ProfileDecision want;
   int64_t due = 0;
   if (!sub) {
-    want = {Profile::Blocked, "subscriber deleted"};
+    // A voucher ends by its own Session-Timeout and data limit; a revoked (or otherwise spent)
+    // one is disconnected here.
+    if (auto v = store::getVoucher(txn, username)) {
+      const auto status = store::voucherStatus(*v, store::voucherUsage(txn, username), now);
+      if (status == store::VoucherStatus::Active || status == store::VoucherStatus::Unused)
+        return 0;
+      want = {Profile::Blocked, "voucher " + std::string(store::voucherStateName(status))};
+    } else {
+      want = {Profile::Blocked, "subscriber deleted"};
+    }
   } else if (sub->status() == pb::TERMINATED) {
     want = {Profile::Blocked, "terminated"};
   } else if (!plan) {

@@ -8,6 +8,7 @@
 #include "store/logs.h"
 #include "store/pools.h"
 #include "store/sessions.h"
+#include "store/vouchers.h"
 
 namespace ispbox::aaa {
 namespace {
@@ -15,9 +16,13 @@ namespace {
 // The interim interval the session was given: the plan's, or the default.
 uint32_t interimFor(const store::ReadTxn& txn, std::string_view username,
                     const PolicyOptions& options) {
+  std::string plan;
   if (auto s = store::getSubscriber(txn, username))
-    if (auto p = store::getPlan(txn, s->plan()))
-      if (p->acct_interim_interval_s()) return p->acct_interim_interval_s();
+    plan = s->plan();
+  else if (auto v = store::getVoucher(txn, username))
+    plan = v->plan();
+  if (auto p = store::getPlan(txn, plan))
+    if (p->acct_interim_interval_s()) return p->acct_interim_interval_s();
   return options.default_interim_s;
 }
 

@@ -19,6 +19,7 @@
 #include "common/time_util.h"
 #include "rlm_isp/core/accounting.h"
 #include "rlm_isp/core/policy.h"
+#include "rlm_isp/core/vouchers.h"
 #include "store/entities.h"
 #include "store/env.h"
 #include "store/pools.h"
@@ -248,6 +249,11 @@ isp_code_t isp_core_post_auth(isp_core_t* core, const char* user_name, const cha
       const auto first = cls.find(':'), second = cls.find(':', first + 1);
       if (cls.starts_with("ispbox:") && second != std::string::npos)
         e.set_profile(cls.substr(first + 1, second - first - 1));
+      // A voucher's clock starts at its first login whose password was right, so written here
+      // (after authentication), before the Access-Accept leaves.
+      if (e.profile() == aaa::kVoucherProfile)
+        aaa::activateVoucherOnAccept(*core->env, sv(user_name), sv(nas_ip),
+                                     ispbox::timeutil::nowSeconds());
     } else {
       e.set_reason(std::string(sv(reason)));
       // authorize offered an address before pap/chap/mschap refused the password: give it back

@@ -5,6 +5,7 @@
 
 #include "common/crypto.h"
 #include "common/net.h"
+#include "rlm_isp/core/vouchers.h"
 #include "store/entities.h"
 #include "store/pools.h"
 #include "store/sessions.h"
@@ -207,7 +208,7 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
       return reject("NAS " + std::string(req.nas_ip) + " is not registered");
     pb::Subscriber s;
     if (req.user_name.empty() || !store::getSubscriber(txn, req.user_name, &s))
-      return reject("Unknown user");
+      return authorizeVoucher(env, std::move(txn), req, now, options); // or "Unknown user"
     if (s.status() == pb::TERMINATED) return reject("Account terminated");
     if (!s.mac().empty()) {
       auto mac = net::normalizeMac(req.calling_station_id);

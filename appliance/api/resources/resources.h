@@ -38,6 +38,7 @@ void addAuditRoutes(Router& router, ApiContext& ctx);
 void addSessionRoutes(Router& router, ApiContext& ctx);
 void addPoolRoutes(Router& router, ApiContext& ctx);
 void addSubscriberActionRoutes(Router& router, ApiContext& ctx);
+void addVoucherRoutes(Router& router, ApiContext& ctx);
 
 inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addSystemRoutes(router, ctx);
@@ -49,6 +50,7 @@ inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addSessionRoutes(router, ctx);
   addPoolRoutes(router, ctx);
   addSubscriberActionRoutes(router, ctx);
+  addVoucherRoutes(router, ctx);
 }
 
 } // namespace ispbox::api
