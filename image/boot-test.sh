@@ -101,6 +101,11 @@ wait_ready() { # waits for the guest agent and systemd to finish booting; prints
     qga exec /bin/journalctl -b -p warning --no-pager -n 60 >&2 || true
     fail "system is $state after boot"
   fi
+  # A unit that failed and then came back on restart is a bug too (a read-only root, usually).
+  if qga exec /bin/journalctl -b --no-pager -o cat | grep -E "^Failed to start " >"$T/failed-units"; then
+    cat "$T/failed-units" >&2
+    fail "units failed during boot"
+  fi
 }
 wait_ready
 t_ready=$(elapsed)

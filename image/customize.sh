@@ -25,6 +25,11 @@ fi
 in_root systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer \
   e2scrub_reap.service dpkg-db-backup.timer >/dev/null 2>&1 || true
 ln -sf ../run/systemd/resolve/stub-resolv.conf "$R/etc/resolv.conf"
+# Units with StateDirectory= (systemd-logind's /var/lib/systemd/linger, ...) fail on a read-only
+# root unless the directory exists already: make them now.
+sed -n 's/^StateDirectory=//p' "$R"/lib/systemd/system/*.service | tr ' ' '\n' | sort -u |
+  while read -r d; do [ -z "$d" ] || mkdir -p "$R/var/lib/$d"; done
+[ -d "$R/var/lib/systemd/linger" ] || { echo "customize: no StateDirectory found for logind" >&2; exit 1; }
 
 # Each machine makes its own identity and secrets at first boot: nothing from the build stays.
 echo uninitialized >"$R/etc/machine-id"
