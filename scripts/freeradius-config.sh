@@ -20,6 +20,10 @@
 #   ISPBOX_FR_USER             user (and group) the server drops to: "self" keeps the invoking
 #                              user; default freerad when run as root (Debian's), else self
 #   ISPBOX_FR_LOG_DIR          logdir (default OUT_DIR/log; radius.log is written there)
+#   ISPBOX_FR_RUN_DIR          run_dir, where the pid file goes (default OUT_DIR/run)
+#   ISPBOX_FR_TEMPLATES        rlm_isp's templates (default rlm_isp/config beside this script;
+#                              the ispbox-freeradius package installs them in
+#                              /usr/share/ispbox/freeradius)
 #   ISPBOX_FR_CLIENT_LIFETIME  seconds a NAS definition is cached before it is looked up again
 #                              (default 60)
 #   ISPBOX_FR_REJECT_DELAY     seconds an Access-Reject is held back (radiusd.conf reject_delay,
@@ -33,7 +37,7 @@ usage() {
 }
 [ $# -eq 5 ] || usage
 OUT=$1 STATE=$2 AUTH_PORT=$3 ACCT_PORT=$4 MODULE_DIR=$5
-TEMPLATES="$(cd "$(dirname "$0")/.." && pwd)/rlm_isp/config"
+TEMPLATES=${ISPBOX_FR_TEMPLATES:-"$(cd "$(dirname "$0")/.." && pwd)/rlm_isp/config"}
 SRC=${ISPBOX_FR_RADDB:-/etc/freeradius/3.0}
 LISTEN=${ISPBOX_FR_LISTEN:-127.0.0.1}
 LIFETIME=${ISPBOX_FR_CLIENT_LIFETIME:-60}
@@ -61,6 +65,8 @@ OUT=$(realpath -m "$OUT")
 STATE=$(realpath -m "$STATE")
 MODULE_DIR=$(realpath "$MODULE_DIR")
 LOG_DIR=$(realpath -m "${ISPBOX_FR_LOG_DIR:-$OUT/log}")
+RUN_DIR=$(realpath -m "${ISPBOX_FR_RUN_DIR:-$OUT/run}")
+[ -f "$TEMPLATES/isp" ] || die "no rlm_isp templates in $TEMPLATES"
 
 if [ -e "$OUT" ] && [ -n "$(ls -A "$OUT")" ]; then
   [ -f "$OUT/.ispbox-generated" ] || die "$OUT exists and was not written by this script"
@@ -73,7 +79,7 @@ touch "$OUT/.ispbox-generated"
 # What ispbox does not use: EAP and its certificates, the stock sites, most modules. The
 # policies in policy.d stay: they are only compiled where a site names them.
 rm -rf "$OUT/certs" "$OUT/sites-enabled" "$OUT/mods-enabled"
-mkdir -p "$OUT/sites-enabled" "$OUT/mods-enabled" "$OUT/run" "$LOG_DIR"
+mkdir -p "$OUT/sites-enabled" "$OUT/mods-enabled" "$RUN_DIR" "$LOG_DIR"
 for m in always attr_filter chap expr mschap pap; do
   ln -s "../mods-available/$m" "$OUT/mods-enabled/$m"
 done
@@ -96,7 +102,7 @@ conf="$OUT/radiusd.conf"
 sed -i -E \
   -e "s|^raddbdir = .*|raddbdir = $(esc "$OUT")|" \
   -e "s|^logdir = .*|logdir = $(esc "$LOG_DIR")|" \
-  -e "s|^run_dir = .*|run_dir = $(esc "$OUT/run")|" \
+  -e "s|^run_dir = .*|run_dir = $(esc "$RUN_DIR")|" \
   -e "s|^libdir = .*|libdir = $(esc "$MODULE_DIR"):/usr/lib/freeradius|" \
   "$conf"
 if [ "$RUN_AS" = self ]; then
@@ -106,7 +112,7 @@ else
   sed -i -E -e "s/^(\\s*)user = .*/\\1user = $RUN_AS/" -e "s/^(\\s*)group = .*/\\1group = $group/" \
     "$conf"
   # The server reads its configuration and writes logs and the state after dropping privileges.
-  chown -R "$RUN_AS:$group" "$OUT" "$LOG_DIR"
+  chown -R "$RUN_AS:$group" "$OUT" "$LOG_DIR" "$RUN_DIR"
   if command -v runuser >/dev/null && ! runuser -u "$RUN_AS" -- test -w "$STATE" 2>/dev/null; then
     echo "freeradius-config: warning: $RUN_AS cannot write $STATE; rlm_isp will not start" >&2
   fi
