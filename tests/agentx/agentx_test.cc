@@ -421,5 +421,63 @@ TEST(AgentxStartup, WaitsForTheStoreAndRejectsBadArguments) {
   }
 }
 
+// scripts/snmpd-config.sh, which run.sh (and the image) use: SNMPv3 authPriv works with the
+// generated credentials, SNMPv2c gets nothing, and the credentials survive a second run.
+TEST(SnmpdConfig, GeneratedConfigurationServesSnmpv3Only) {
+  testutil::TempDir tmp;
+  const auto out = tmp.path() / "snmp", creds = tmp.path() / "state" / "snmp-credentials";
+  std::filesystem::create_directories(creds.parent_path());
+  const int port = testutil::freeUdpPort();
+  const std::string gen = std::string(ISPBOX_SOURCE_DIR) + "/scripts/snmpd-config.sh " +
+                          out.string() + " " + creds.string() +
+                          " udp:127.0.0.1:" + std::to_string(port);
+  auto r = testutil::runCommand(gen);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(std::filesystem::status(creds).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto read = [](const std::filesystem::path& p) {
+    std::ifstream f(p);
+    return std::string((std::istreambuf_iterator<char>(f)), {});
+  };
+  const std::string first = read(creds);
+  ASSERT_EQ(testutil::runCommand(gen).status, 0);
+  EXPECT_EQ(read(creds), first) << "credentials must be generated once and then reused";
+  std::map<std::string, std::string> kv;
+  std::istringstream in(first);
+  for (std::string line; std::getline(in, line);)
+    if (auto eq = line.find('='); eq != std::string::npos && line[0] != '#')
+      kv[line.substr(0, eq)] = line.substr(eq + 1);
+  ASSERT_EQ(kv["ISPBOX_SNMP_AUTH_PASS"].size(), 24u);
+  const std::string conf = read(out / "snmpd.conf");
+  EXPECT_FALSE(std::regex_search(conf, std::regex("(^|\\n)(ro|rw)community|com2sec"))) << conf;
+
+  Process snmpd({"/usr/sbin/snmpd", "-f", "-C", "-c", (out / "snmpd.conf").string(), "-Lf",
+                 (tmp.path() / "snmpd.log").string()},
+                "", {"SNMP_PERSISTENT_DIR=" + (out / "persist").string(), "MIBS="});
+  Process agent({ISPBOX_AGENTX_PATH, "--state-dir", (tmp.path() / "state").string(),
+                 "--agentx-socket", "unix:" + (out / "agentx.sock").string()},
+                (tmp.path() / "agentx.log").string());
+  const std::string env = "SNMP_PERSISTENT_DIR=" + tmp.path().string() +
+                          " SNMPCONFPATH=" + tmp.path().string() + " MIBS= ";
+  const std::string v3 = env + "snmpget -On -Oqv -r0 -t1 -v3 -l authPriv -u " +
+                         kv["ISPBOX_SNMP_USER"] + " -a " + kv["ISPBOX_SNMP_AUTH_PROTO"] + " -A " +
+                         kv["ISPBOX_SNMP_AUTH_PASS"] + " -x " + kv["ISPBOX_SNMP_PRIV_PROTO"] +
+                         " -X " + kv["ISPBOX_SNMP_PRIV_PASS"] +
+                         " 127.0.0.1:" + std::to_string(port) + " " + kSummary + ".1.0";
+  bool ok = false;
+  for (int i = 0; i < 50 && !ok; ++i, std::this_thread::sleep_for(200ms)) {
+    auto g = testutil::runCommand(v3);
+    ok = g.status == 0 && g.out == "0\n";
+  }
+  EXPECT_TRUE(ok) << "SNMPv3 with the generated user did not reach ISPBOX-MIB";
+  auto v2 = testutil::runCommand(env + "snmpget -On -r0 -t1 -v2c -c public 127.0.0.1:" +
+                                 std::to_string(port) + " .1.3.6.1.2.1.1.3.0");
+  EXPECT_NE(v2.status, 0) << "SNMPv2c must be off: " << v2.out;
+  agent.kill(SIGTERM);
+  snmpd.kill(SIGTERM);
+  EXPECT_TRUE(agent.wait(10s).has_value());
+  EXPECT_TRUE(snmpd.wait(10s).has_value());
+}
+
 } // namespace
 } // namespace ispbox
