@@ -366,8 +366,12 @@ void Mib::sendOnu(oids::Notification n, const OnuRow& row) {
   }
   addString(&v, columnOid(oids::kOnuTable, 2, row.index), row.info.serial);
   addString(&v, columnOid(oids::kOnuTable, 8, row.index), row.info.subscriber);
-  ISPBOX_LOG(Info, "AGENTX_NOTIFY") << "ONU notification " << n << " for " << row.info.olt << "/"
-                                    << row.info.pon << "/" << row.info.onu;
+  const char* name = n == oids::kOnuLos            ? "ispboxOnuLos"
+                     : n == oids::kOnuDyingGasp    ? "ispboxOnuDyingGasp"
+                     : n == oids::kOnuRxOutOfRange ? "ispboxOnuRxOutOfRange"
+                                                   : "ispboxOnuOffline";
+  ISPBOX_LOG(Info, "AGENTX_NOTIFY") << name << " " << row.info.serial << " at OLT " << row.info.olt
+                                    << " PON " << row.info.pon << " ONU " << row.info.onu;
   notify(n, v);
 }
 
@@ -462,6 +466,7 @@ void Mib::apply(const StoreDelta& d) {
   }
   sessions_->insert(std::move(new_sessions));
   sessions_->sweep([](SessionRow&) {});
+  live_sessions_ = d.sessions.size(); // rows that cannot be indexed still count as online
   subscribers_->forEach([&](SubscriberRow& r) {
     auto it = per_user.find(r.info.username);
     r.sessions = it == per_user.end() ? 0 : it->second;
@@ -628,7 +633,7 @@ void Mib::recount() {
         r.usage.month_down + r.usage.month_up >= cap->second)
       ++alarms;
   });
-  at(kSessionsOnline) = sessions_->size();
+  at(kSessionsOnline) = live_sessions_;
   at(kNasCount) = nas_->size();
   nas_->forEach([&](NasRow& r) { alarms += r.state == Reachability::Unreachable; });
   olts_->forEach([&](OltRow& r) {

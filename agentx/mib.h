@@ -115,6 +115,7 @@ private:
   std::map<std::string, uint64_t> plan_caps_;
   std::unordered_map<std::string, Reachability> nas_states_;
   std::array<uint32_t, kSummaryCount_> summary_{};
+  uint32_t live_sessions_ = 0;
   bool store_loaded_ = false, devices_loaded_ = false;
   uint64_t notifications_sent_ = 0;
 };

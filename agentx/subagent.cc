@@ -135,6 +135,7 @@ int Subagent::run(const volatile std::sig_atomic_t* stop) {
       << "serving ISPBOX-MIB through "
       << (options_.agentx_socket.empty() ? "the default AgentX socket" : options_.agentx_socket)
       << ", refresh every " << options_.refresh_ms << " ms";
+  if (options_.on_ready) options_.on_ready();
 
   // The loop of agent_check_and_process(): blocks in select() until a packet or the next alarm
   // (refresh, AgentX ping). A signal interrupts select(), so *stop is seen at once.

@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,8 @@ struct SubagentOptions {
   std::string name = "ispbox-agentx";
   // Net-SNMP debug tokens (comma-separated, as snmpd -D takes them); empty = none.
   std::string netsnmp_debug;
+  // Called once the tables are loaded and the subagent has registered (benchmarks, tests).
+  std::function<void()> on_ready;
 };
 
 class Subagent {
