@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <malloc.h>
 #include <syslog.h>
 
 // Net-SNMP needs its configuration header first.
@@ -75,7 +76,14 @@ void Subagent::refresh() {
   }
   if (reader_) {
     try {
-      mib_->apply(reader_->poll(timeutil::nowSeconds()));
+      StoreDelta delta = reader_->poll(timeutil::nowSeconds());
+      mib_->apply(delta);
+      if (delta.full) {
+        // A full load builds every record twice (delta, then rows): give the delta's memory
+        // back to the system instead of keeping it as the process's high-water mark.
+        delta = {};
+        malloc_trim(0);
+      }
     } catch (const std::exception& e) {
       // Keep serving what we have; the next poll starts over from a full reload.
       ISPBOX_LOG(Error, "AGENTX_REFRESH_FAILED") << "store refresh failed: " << e.what();

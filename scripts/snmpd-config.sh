@@ -4,7 +4,8 @@
 #
 #   scripts/snmpd-config.sh OUT_DIR CREDENTIALS_FILE LISTEN
 #
-# then: SNMP_PERSISTENT_DIR=OUT_DIR/persist snmpd -f -C -c OUT_DIR/snmpd.conf LISTEN
+# then: SNMP_PERSISTENT_DIR=OUT_DIR/persist snmpd -f -I -smux -C -c OUT_DIR/snmpd.conf
+# (-I -smux: no SMUX listener on TCP 199, which ispbox does not use and another snmpd may hold)
 #       ispbox-agentx --state-dir STATE --agentx-socket unix:OUT_DIR/agentx.sock
 #
 # OUT_DIR          receives snmpd.conf and persist/ (snmpd's keys and engine boots); the AgentX

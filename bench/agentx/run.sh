@@ -65,7 +65,7 @@ echo "  store with $SUBS subscribers written in $(( ($(now_ns) - t0) / 1000000 )
 start_snmpd() { # dir port extra-config...
   local dir=$1 port=$2; shift 2
   { echo "rocommunity bench 127.0.0.1"; echo "dontLogTCPWrappersConnects yes"; printf '%s\n' "$@"; } >"$dir/snmpd.conf"
-  SNMP_PERSISTENT_DIR="$dir" snmpd -f -C -c "$dir/snmpd.conf" -Lf "$dir/snmpd.log" "udp:127.0.0.1:$port" &
+  SNMP_PERSISTENT_DIR="$dir" snmpd -f -I -smux -C -c "$dir/snmpd.conf" -Lf "$dir/snmpd.log" "udp:127.0.0.1:$port" &
   PIDS+=($!)
 }
 wait_answer() { # port oid

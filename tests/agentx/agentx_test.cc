@@ -451,8 +451,8 @@ TEST(SnmpdConfig, GeneratedConfigurationServesSnmpv3Only) {
   const std::string conf = read(out / "snmpd.conf");
   EXPECT_FALSE(std::regex_search(conf, std::regex("(^|\\n)(ro|rw)community|com2sec"))) << conf;
 
-  Process snmpd({"/usr/sbin/snmpd", "-f", "-C", "-c", (out / "snmpd.conf").string(), "-Lf",
-                 (tmp.path() / "snmpd.log").string()},
+  Process snmpd({"/usr/sbin/snmpd", "-f", "-I", "-smux", "-C", "-c", (out / "snmpd.conf").string(),
+                 "-Lf", (tmp.path() / "snmpd.log").string()},
                 "", {"SNMP_PERSISTENT_DIR=" + (out / "persist").string(), "MIBS="});
   Process agent({ISPBOX_AGENTX_PATH, "--state-dir", (tmp.path() / "state").string(),
                  "--agentx-socket", "unix:" + (out / "agentx.sock").string()},

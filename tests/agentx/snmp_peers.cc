@@ -110,9 +110,9 @@ SnmpPeers::~SnmpPeers() {
 
 void SnmpPeers::startSnmpd() {
   snmpd_ = std::make_unique<Process>(
-      std::vector<std::string>{"/usr/sbin/snmpd", "-f", "-Lf", (dir_ / "snmpd.log").string(), "-C",
-                               "-c", (dir_ / "snmpd.conf").string(), "-p",
-                               (dir_ / "snmpd.pid").string(), agent()},
+      std::vector<std::string>{
+          "/usr/sbin/snmpd", "-f", "-I", "-smux", "-Lf", (dir_ / "snmpd.log").string(), "-C", "-c",
+          (dir_ / "snmpd.conf").string(), "-p", (dir_ / "snmpd.pid").string(), agent()},
       (dir_ / "snmpd.err").string(),
       std::vector<std::string>{"SNMP_PERSISTENT_DIR=" + (dir_ / "snmpd-persist").string(),
                                "MIBS="});
