@@ -92,7 +92,11 @@ void Subagent::refresh() {
   }
   try {
     DeviceSnapshot snap;
-    if (devices_->poll(&snap)) mib_->apply(snap);
+    if (devices_->poll(&snap)) {
+      mib_->apply(snap);
+      snap = {};
+      malloc_trim(0); // as after a full store load: a snapshot holds every row once more
+    }
   } catch (const std::exception& e) {
     ISPBOX_LOG(Error, "AGENTX_REFRESH_FAILED") << "device refresh failed: " << e.what();
   }

@@ -44,6 +44,7 @@ trap cleanup EXIT
 free_udp() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 now_ns() { date +%s%N; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+anon_kb() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
 # CPU clock ticks (user + system) of processes and their live children.
 cpu_ticks() {
   local t=0 p
@@ -142,7 +143,7 @@ done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 A=$(echo "${MS[agentx]}" | median) F=$(echo "${MS[floor]}" | median) P=$(echo "${MS[pass_persist]}" | median)
 CA=$(echo "${CPU[agentx]}" | median) CF=$(echo "${CPU[floor]}" | median) CP=$(echo "${CPU[pass_persist]}" | median)
-RSS=$(rss_kb "$SUBAGENT") RSS0=$(rss_kb "$EMPTY")
+RSS=$(rss_kb "$SUBAGENT") RSS0=$(rss_kb "$EMPTY") ANON=$(anon_kb "$SUBAGENT") ANON0=$(anon_kb "$EMPTY")
 
 echo
 printf '%-14s %10s %12s %10s %14s %10s\n' configuration "walk ms" "us/varbind" "vs agentx" \
@@ -158,5 +159,7 @@ echo
 awk -v a="$A" -v f="$F" -v p="$P" 'BEGIN {
   printf "agentx / floor: %.2f (snmpd turns each GETBULK into AgentX GETNEXTs)\n", a / f
   printf "pass_persist / agentx: %.2f\n", p / a }'
-echo "subagent memory (VmRSS): $((RSS / 1024)) MiB with $ONUS ONUs and $SUBS subscribers;" \
-  "$((RSS0 / 1024)) MiB empty; $(( (RSS - RSS0) * 1024 / (ONUS + SUBS) )) bytes per row"
+echo "subagent memory with $ONUS ONUs and $SUBS subscribers: VmRSS $((RSS / 1024)) MiB" \
+  "($((RSS0 / 1024)) MiB empty), of which private (RssAnon) $((ANON / 1024)) MiB" \
+  "($((ANON0 / 1024)) MiB empty): $(( (ANON - ANON0) * 1024 / (ONUS + SUBS) )) bytes per row;" \
+  "the rest is shared: libraries and the LMDB pages read, in the page cache"
