@@ -370,6 +370,13 @@ TEST_F(AgentxTest, ReconnectsWhenSnmpdRestarts) {
   // And it still follows the store.
   write([&](store::WriteTxn& txn) { store::deleteSubscriber(txn, "erin"); });
   EXPECT_TRUE(waitFor([&] { return get(kSummary + ".1.0") == "4"; }, 10s));
+
+  // snmpd killed outright (no goodbye on the AgentX session), then started again.
+  peers_->stopSnmpd(true);
+  std::this_thread::sleep_for(1500ms);
+  peers_->startSnmpd();
+  EXPECT_TRUE(waitFor([&] { return get(kSummary + ".1.0") == "4"; }, 20s))
+      << "the subagent did not come back after SIGKILL; log: " << (tmp_.path() / "agentx.log");
 }
 
 TEST(AgentxStartup, WaitsForTheStoreAndRejectsBadArguments) {

@@ -124,9 +124,9 @@ void SnmpPeers::startSnmpd() {
   throw std::runtime_error("snmpd did not come up; see " + (dir_ / "snmpd.log").string());
 }
 
-void SnmpPeers::stopSnmpd() {
+void SnmpPeers::stopSnmpd(bool crash) {
   if (!snmpd_) return;
-  snmpd_->kill(SIGTERM);
+  snmpd_->kill(crash ? SIGKILL : SIGTERM);
   if (!snmpd_->wait(std::chrono::seconds(5))) snmpd_->kill(SIGKILL);
   snmpd_.reset();
 }

@@ -32,7 +32,8 @@ public:
   ~SnmpPeers();
 
   void startSnmpd();
-  void stopSnmpd();
+  // SIGTERM (a clean stop: snmpd closes the AgentX sessions), or SIGKILL when `crash`.
+  void stopSnmpd(bool crash = false);
   // Lines snmptrapd printed ("TRAP <varbinds>"), waiting up to timeout for one that contains
   // every needle.
   std::optional<std::string> waitForTrap(const std::vector<std::string>& needles,
