@@ -120,7 +120,7 @@ SNMP_LISTEN=${ISPBOX_SNMP_LISTEN:-127.0.0.1}
 scripts/snmpd-config.sh "$VAR/snmp" "$VAR/state/snmp-credentials" "udp:$SNMP_LISTEN:$SNMP_PORT"
 rm -f "$VAR/snmp/agentx.sock"
 start_service snmpd env SNMP_PERSISTENT_DIR="$VAR/snmp/persist" MIBS="" \
-  snmpd -f -I -smux -C -c "$VAR/snmp/snmpd.conf" -Lf "$VAR/log/snmpd.log" -p "$VAR/snmp/snmpd.pid"
+  snmpd -f -I -smux -Le -C -c "$VAR/snmp/snmpd.conf" -p "$VAR/snmp/snmpd.pid"
 start_service ispbox-agentx "$ROOT/build/agentx/ispbox-agentx" --state-dir "$VAR/state" \
   --agentx-socket "unix:$VAR/snmp/agentx.sock"
 . "$VAR/state/snmp-credentials"
