@@ -14,6 +14,9 @@ PACKAGES=(
   # rlm_isp: the server it loads into, radtest/radclient, the libraries its headers include, and
   # apt-get source + xz for its header overlay (rlm_isp/build/freeradius_headers.cmake)
   freeradius freeradius-utils libfreeradius-dev libtalloc-dev libpcre3-dev dpkg-dev xz-utils
+  # ispbox-agentx: the agent library, snmpd as AgentX master, the managers' tools and snmptrapd
+  # for tests, smilint for ISPBOX-MIB (base MIBs: scripts/ietf-mibs.sh)
+  libsnmp-dev snmpd snmp snmptrapd smitools
 )
 
 missing=()
@@ -44,7 +47,15 @@ if ! apt-cache showsrc --only-source freeradius 2>/dev/null | grep -q '^Package:
     echo "ispbox: warning: no deb-src entry for freeradius; rlm_isp will not configure" >&2
 fi
 
-[ ${#missing[@]} -eq 0 ] && exit 0
+# SNMPv2-SMI and friends for smilint/snmptranslate (Debian ships none; see the script). Not fatal:
+# without them only the ISPBOX-MIB checks fail, and they say why.
+ietf_mibs() {
+  "$(dirname "$0")/ietf-mibs.sh" || echo "ispbox: warning: IETF base MIBs not fetched" >&2
+}
+if [ ${#missing[@]} -eq 0 ]; then
+  ietf_mibs
+  exit 0
+fi
 
 echo "ispbox: installing ${missing[*]}" >&2
 SUDO=""
@@ -55,3 +66,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+ietf_mibs

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs the appliance on this machine: installs what is missing, builds, starts ispboxd and
 # FreeRADIUS with rlm_isp on one LMDB state under ./var, prints the admin API URL and token and a
-# radtest line that works, and stops everything on Ctrl-C.
+# radtest line that works, starts snmpd (AgentX master) with ispbox-agentx and prints a snmpwalk
+# line that works, and stops everything on Ctrl-C.
 #
 # Environment: ISPBOX_API_LISTEN (default 127.0.0.1), ISPBOX_API_PORT (default 8080, or any free
 # port when 8080 is taken), ISPBOX_RADIUS_LISTEN (default 127.0.0.1; * for all IPv4),
-# ISPBOX_AUTH_PORT / ISPBOX_ACCT_PORT (default 1812 / 1813, or free ports when those are taken).
+# ISPBOX_AUTH_PORT / ISPBOX_ACCT_PORT (default 1812 / 1813, or free ports when those are taken),
+# ISPBOX_SNMP_LISTEN (default 127.0.0.1), ISPBOX_SNMP_PORT (default 161 when root and free, else
+# a free port); scripts/snmpd-config.sh lists the other ISPBOX_SNMP_* settings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -107,6 +110,31 @@ done
 grep -q "Ready to process requests" "$VAR/log/radius.log" ||
   { echo "ispbox: FreeRADIUS did not come up" >&2; tail -20 "$VAR/log/radius.log" >&2; exit 1; }
 
+# snmpd as AgentX master with ispbox-agentx serving ISPBOX-MIB; the SNMPv3 user's credentials are
+# generated once into the state directory.
+SNMP_PORT=${ISPBOX_SNMP_PORT:-}
+if [ -z "$SNMP_PORT" ]; then
+  if [ "$(id -u)" -eq 0 ] && ! udp_in_use 161; then SNMP_PORT=161; else SNMP_PORT=$(free_udp_port); fi
+fi
+SNMP_LISTEN=${ISPBOX_SNMP_LISTEN:-127.0.0.1}
+scripts/snmpd-config.sh "$VAR/snmp" "$VAR/state/snmp-credentials" "udp:$SNMP_LISTEN:$SNMP_PORT"
+rm -f "$VAR/snmp/agentx.sock"
+start_service snmpd env SNMP_PERSISTENT_DIR="$VAR/snmp/persist" MIBS="" \
+  snmpd -f -I -smux -Le -C -c "$VAR/snmp/snmpd.conf" -p "$VAR/snmp/snmpd.pid"
+start_service ispbox-agentx "$ROOT/build/agentx/ispbox-agentx" --state-dir "$VAR/state" \
+  --agentx-socket "unix:$VAR/snmp/agentx.sock"
+. "$VAR/state/snmp-credentials"
+SNMPWALK="snmpwalk -v3 -l authPriv -u $ISPBOX_SNMP_USER -a $ISPBOX_SNMP_AUTH_PROTO -A $ISPBOX_SNMP_AUTH_PASS -x $ISPBOX_SNMP_PRIV_PROTO -X $ISPBOX_SNMP_PRIV_PASS"
+SNMP_HOST=$SNMP_LISTEN
+[ "$SNMP_HOST" = "0.0.0.0" ] && SNMP_HOST=127.0.0.1
+# Wait until ISPBOX-MIB answers through snmpd (the subagent has registered).
+for _ in $(seq 1 100); do
+  $SNMPWALK -On -r0 -t1 "$SNMP_HOST:$SNMP_PORT" .1.3.6.1.4.1.8072.9999.9999.2718.1.1.1 2>/dev/null |
+    grep -q Gauge32 && break
+  sleep 0.2
+done
+MIB_OPTS="-M +$ROOT/agentx/mib:$ROOT/.cache/ietf-mibs -m ISPBOX-MIB"
+
 cat <<INFO
 
   ispbox is running (state in $VAR/state, logs in $VAR/log)
@@ -114,9 +142,15 @@ cat <<INFO
   Admin API:   $URL/api/v1   (OpenAPI: $URL/api/v1/openapi.json)
   Admin token: $TOKEN
   RADIUS:      auth $AUTH_PORT/udp, acct $ACCT_PORT/udp (FreeRADIUS with rlm_isp)
+  SNMP:        $SNMP_PORT/udp (snmpd, ISPBOX-MIB from ispbox-agentx; SNMPv3 user in
+               $VAR/state/snmp-credentials)
 
   A RADIUS login as a NAS would do it (demo NAS 127.0.0.1, demo subscriber):
     radtest demo demo-password 127.0.0.1:$AUTH_PORT 0 $SECRET 0 127.0.0.1
+
+  ISPBOX-MIB over SNMPv3 (numeric; the second line names objects from agentx/mib/ISPBOX-MIB.txt):
+    $SNMPWALK -On $SNMP_HOST:$SNMP_PORT .1.3.6.1.4.1.8072.9999.9999.2718
+    $SNMPWALK $MIB_OPTS $SNMP_HOST:$SNMP_PORT ISPBOX-MIB::ispboxMIB
 
   Try:
     curl -s -H "Authorization: Bearer $TOKEN" $URL/api/v1/plans \\
