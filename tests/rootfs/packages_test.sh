@@ -79,8 +79,10 @@ for pkg in "${!FILES[@]}"; do
       path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
       [ -n "$path" ] || path=$(ls /usr/lib/freeradius/"$lib" 2>/dev/null || true)
       [ -n "$path" ] || fail "$pkg: ${elf#"$TMP/root/$pkg"} needs $lib, not found on this machine"
-      owner=$(dpkg -S "$(realpath "$path")" 2>/dev/null | head -1 | cut -d: -f1) ||
-        owner=$(dpkg -S "$path" 2>/dev/null | head -1 | cut -d: -f1)
+      # sed reads all of dpkg's output: `head -1` could make dpkg die of SIGPIPE, which pipefail
+      # and set -e turn into a silent exit.
+      owner=$(dpkg -S "$(realpath "$path")" 2>/dev/null | sed -n '1s/:.*//p' || true)
+      [ -n "$owner" ] || owner=$(dpkg -S "$path" 2>/dev/null | sed -n '1s/:.*//p' || true)
       [ -n "$owner" ] || fail "$pkg: no package owns $path"
       tr ',|' '\n\n' <<<"$depends" | awk '{print $1}' | grep -qxF "$owner" ||
         fail "$pkg: ${elf#"$TMP/root/$pkg"} needs $lib from $owner, which is not in Depends: $depends"
