@@ -17,6 +17,10 @@ const std::map<std::string, std::set<std::string>> kKnownKeys = {
     {"log", {"level"}},
     {"housekeeping", {"interval_s", "stale_session_misses", "closed_session_keep_s"}},
     {"aaa", {"default_interim_s"}},
+    {"routeros",
+     {"enabled", "ca_file", "request_timeout_ms", "cache_ttl_ms", "max_in_flight", "rate_per_s",
+      "max_monitors", "monitor_idle_s", "group_sample_s", "group_history_keep", "static_sync_s",
+      "default_isolation_list"}},
 };
 
 [[noreturn]] void fail(const std::string& source, const toml::source_region& where,
@@ -133,6 +137,28 @@ Config parseConfig(std::string_view text, const std::string& source) {
       getInt(hk, source, "housekeeping", "closed_session_keep_s", 86400, 600, 30 * 86400);
   c.default_interim_s = static_cast<uint32_t>(
       getInt(section("aaa"), source, "aaa", "default_interim_s", 300, 60, 86400));
+
+  const auto& ros = section("routeros");
+  auto rosInt = [&](const char* key, int64_t fallback, int64_t min, int64_t max) {
+    return static_cast<unsigned>(getInt(ros, source, "routeros", key, fallback, min, max));
+  };
+  c.routeros_enabled = get<bool>(ros, source, "routeros", "enabled", true);
+  auto& r = c.routeros;
+  r.ca_file = get<std::string>(ros, source, "routeros", "ca_file", "");
+  if (!r.ca_file.empty()) checkReadable(source, "routeros.ca_file", r.ca_file);
+  r.request_timeout_ms = rosInt("request_timeout_ms", 10000, 100, 600000);
+  r.cache_ttl_ms = rosInt("cache_ttl_ms", 3000, 0, 600000);
+  r.max_in_flight = rosInt("max_in_flight", 4, 1, 64);
+  r.rate_per_s = rosInt("rate_per_s", 50, 1, 10000);
+  r.max_monitors = rosInt("max_monitors", 50, 1, 10000);
+  r.monitor_idle_s = rosInt("monitor_idle_s", 120, 5, 86400);
+  r.group_sample_s = rosInt("group_sample_s", 60, 0, 86400);
+  r.group_history_keep = rosInt("group_history_keep", 10080, 10, 10000000);
+  r.static_sync_s = rosInt("static_sync_s", 300, 0, 86400);
+  r.default_isolation_list =
+      get<std::string>(ros, source, "routeros", "default_isolation_list", "isolir");
+  if (r.default_isolation_list.empty())
+    throw ConfigError(source + ": routeros.default_isolation_list must not be empty");
   return c;
 }
 

@@ -98,7 +98,14 @@ int Daemon::run() {
     return 1;
   }
 
+  // The RouterOS features run on the loop below; declared first so the server (and its handlers)
+  // go before it.
+  asio::io_context io;
+  std::unique_ptr<routeros::Service> routeros;
+  if (config_.routeros_enabled)
+    routeros = std::make_unique<routeros::Service>(io, *env, config_.routeros);
   api::ApiServer server(*env, config_.api, ISPBOX_VERSION);
+  server.setRouterOs(routeros.get());
   try {
     server.bind();
   } catch (const std::exception& e) {
@@ -114,7 +121,6 @@ int Daemon::run() {
     ISPBOX_LOG(Warning, "API_URL_FILE_FAILED") << e.what();
   }
 
-  asio::io_context io;
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
@@ -137,9 +143,18 @@ int Daemon::run() {
   };
   schedule();
 
+  if (routeros) routeros->start();
   ISPBOX_LOG(Notice, "STARTED") << "ispboxd " << ISPBOX_VERSION << " ready";
   io.run();
 
+  // The loop has stopped: SSE writers waiting on monitors are released by ending them, then the
+  // API stops before the service it calls goes away.
+  if (routeros) {
+    routeros->stop();
+    // Let the clients' close run, so API requests still waiting on a router fail now.
+    io.restart();
+    io.run_for(std::chrono::milliseconds(500));
+  }
   server.stop();
   std::error_code ec;
   std::filesystem::remove(url_file, ec);

@@ -29,6 +29,8 @@ constexpr std::string_view kTableNames[kTableCount] = {
     "pools",
     "leases",
     "leases_by_user",
+    "ros_interface_groups",
+    "ros_interface_samples",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kMinReaderKey = "min_reader_version";
@@ -328,6 +330,7 @@ struct Migration {
 constexpr Migration kMigrations[] = {
     {1, [](WriteTxn&) {}}, // the first layout
     {2, [](WriteTxn&) {}}, // AAA tables (sessions, usage, post-auth log, pools, leases): additive
+    {3, [](WriteTxn&) {}}, // RouterOS interface groups and their rate history: additive
 };
 } // namespace
 

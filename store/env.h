@@ -43,6 +43,9 @@ enum class Table : unsigned {
   Pools,          // pool name -> pb::Pool
   Leases,         // pool \0 4-byte IPv4 -> pb::Lease
   LeasesByUser,   // username \0 pool -> IPv4 text (sticky address)
+  // Schema 3: RouterOS (interface groups and their sampled rates).
+  RosInterfaceGroups,  // group name -> pb::InterfaceGroup
+  RosInterfaceSamples, // group name \0 big-endian Unix ms -> pb::RateSample (bounded per group)
   Count_
 };
 constexpr unsigned kTableCount = static_cast<unsigned>(Table::Count_);
@@ -147,7 +150,7 @@ class Env {
 public:
   // The schema this build writes, and the oldest schema whose readers can still use what it
   // writes (stored beside the version, so an older build knows whether it may open the state).
-  static constexpr uint32_t kSchemaVersion = 2;
+  static constexpr uint32_t kSchemaVersion = 3;
   static constexpr uint32_t kMinReaderVersion = 1;
 
   // Opens (and for writers creates and migrates) the environment. Throws StoreError.

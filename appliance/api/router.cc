@@ -117,6 +117,18 @@ void Router::dispatch(const httplib::Request& req, httplib::Response& res) const
     }
     ApiReply reply = route->handler(request);
     res.status = reply.status;
+    if (reply.stream) {
+      res.set_chunked_content_provider(
+          reply.content_type,
+          [stream = std::move(reply.stream)](size_t, httplib::DataSink& sink) {
+            if (!stream(sink)) sink.done();
+            return true;
+          },
+          [done = std::move(reply.stream_done)](bool) {
+            if (done) done();
+          });
+      return;
+    }
     if (!reply.body.is_null())
       res.set_content(reply.body.dump(-1, ' ', false, Json::error_handler_t::replace),
                       reply.content_type);

@@ -61,6 +61,18 @@ std::string Command::key() const {
   return k;
 }
 
+namespace {
+// Commands that change the router (monitor-traffic =once=, ping and the like do not).
+bool changesState(const Command& cmd) {
+  static const char* const kVerbs[] = {"add",     "set",  "remove",         "unset", "enable",
+                                       "disable", "move", "reset-counters", "reset"};
+  const std::string verb = cmd.verb();
+  for (const char* v : kVerbs)
+    if (verb == v) return true;
+  return false;
+}
+} // namespace
+
 Client::Client(asio::io_context& io, ClientOptions options)
     : io_(io), options_(std::move(options)), tokens_(options_.burst),
       refilled_(std::chrono::steady_clock::now()), pump_timer_(io) {}
@@ -111,7 +123,7 @@ void Client::enqueue(Command cmd, ResultHandler handler) {
       joined->second.push_back(std::move(handler));
       return;
     }
-  } else {
+  } else if (changesState(cmd)) {
     // A change may alter anything a cached print shows.
     cache_.clear();
   }

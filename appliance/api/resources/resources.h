@@ -8,12 +8,17 @@
 #include "appliance/api/router.h"
 #include "store/env.h"
 
+namespace ispbox::routeros {
+class Service;
+}
+
 namespace ispbox::api {
 
 struct ApiContext {
   store::Env& env;
   int64_t started_at = 0; // Unix seconds
   std::string version;
+  routeros::Service* routeros = nullptr; // the RouterOS features; null = not running (503)
 };
 
 void addSystemRoutes(Router& router, ApiContext& ctx);
@@ -24,6 +29,7 @@ void addTokenRoutes(Router& router, ApiContext& ctx);
 void addAuditRoutes(Router& router, ApiContext& ctx);
 void addSessionRoutes(Router& router, ApiContext& ctx);
 void addPoolRoutes(Router& router, ApiContext& ctx);
+void addRouterOsRoutes(Router& router, ApiContext& ctx);
 
 inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addSystemRoutes(router, ctx);
@@ -34,6 +40,7 @@ inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addAuditRoutes(router, ctx);
   addSessionRoutes(router, ctx);
   addPoolRoutes(router, ctx);
+  addRouterOsRoutes(router, ctx);
 }
 
 } // namespace ispbox::api
