@@ -646,6 +646,8 @@ void Simulator::Impl::startRest() {
     }
     answer(res, execute(path, args, {}, {}), false);
   });
+  // A client's idle keep-alive connection holds stop() up for this long.
+  http->set_keep_alive_timeout(1);
   port = http->bind_to_any_port("127.0.0.1");
   if (port <= 0) throw std::runtime_error("simulator: cannot bind the REST port");
   http_thread = std::thread([this] { http->listen_after_bind(); });
