@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "appliance/api/server.h"
+#include "appliance/config.h"
 #include "appliance/routeros/service.h"
 #include "common/log.h"
 #include "store/entities.h"
@@ -459,6 +460,23 @@ TEST_F(FeaturesTest, RestTransportChosenPerNas) {
   EXPECT_EQ(call("GET", "/api/v1/nas/pop2/routeros/status").body["transport"], "rest");
   EXPECT_EQ(call("DELETE", "/api/v1/nas/pop2/routeros/sessions/user0003").status, 200);
   EXPECT_EQ(rest.rows("/ppp/active").size(), 6u);
+}
+
+TEST(RouterOsConfig, ParsesTheRouterOsSection) {
+  auto c = appliance::parseConfig("[routeros]\nmax_monitors = 7\ncache_ttl_ms = 0\n"
+                                  "default_isolation_list = \"blocked\"\n",
+                                  "t.toml");
+  EXPECT_EQ(c.routeros.max_monitors, 7u);
+  EXPECT_EQ(c.routeros.cache_ttl_ms, 0u);
+  EXPECT_EQ(c.routeros.default_isolation_list, "blocked");
+  EXPECT_TRUE(c.routeros_enabled);
+  EXPECT_FALSE(appliance::parseConfig("[routeros]\nenabled = false\n", "t").routeros_enabled);
+  EXPECT_THROW(appliance::parseConfig("[routeros]\nmax_monitor = 7\n", "t"),
+               appliance::ConfigError);
+  EXPECT_THROW(appliance::parseConfig("[routeros]\nmax_in_flight = 0\n", "t"),
+               appliance::ConfigError);
+  EXPECT_THROW(appliance::parseConfig("[routeros]\nca_file = \"/nonexistent/ca.pem\"\n", "t"),
+               appliance::ConfigError);
 }
 
 } // namespace
