@@ -20,6 +20,10 @@ const std::map<std::string, std::set<std::string>> kKnownKeys = {
     {"coa",
      {"enabled", "source_address", "max_in_flight_per_nas", "timeout_ms", "max_timeout_ms",
       "attempts", "nak_fallback", "follow_interval_ms", "full_interval_s"}},
+    {"routeros",
+     {"enabled", "ca_file", "request_timeout_ms", "cache_ttl_ms", "max_in_flight", "rate_per_s",
+      "max_monitors", "monitor_idle_s", "group_sample_s", "group_history_keep", "static_sync_s",
+      "default_isolation_list"}},
 };
 
 [[noreturn]] void fail(const std::string& source, const toml::source_region& where,
@@ -155,16 +159,38 @@ Config parseConfig(std::string_view text, const std::string& source) {
   e.client.max_timeout =
       std::chrono::milliseconds(getInt(coa, source, "coa", "max_timeout_ms", 4000, 10, 120000));
   e.client.max_attempts = static_cast<unsigned>(getInt(coa, source, "coa", "attempts", 3, 1, 10));
-  const std::string fallback = get<std::string>(coa, source, "coa", "nak_fallback", "disconnect");
-  if (fallback != "disconnect" && fallback != "none")
+  const std::string nak_fallback =
+      get<std::string>(coa, source, "coa", "nak_fallback", "disconnect");
+  if (nak_fallback != "disconnect" && nak_fallback != "none")
     throw ConfigError(source + ": coa.nak_fallback must be \"disconnect\" or \"none\"");
-  e.nak_fallback_disconnect = fallback == "disconnect";
+  e.nak_fallback_disconnect = nak_fallback == "disconnect";
   e.follow_interval =
       std::chrono::milliseconds(getInt(coa, source, "coa", "follow_interval_ms", 200, 10, 10000));
   e.full_interval =
       std::chrono::seconds(getInt(coa, source, "coa", "full_interval_s", 60, 1, 86400));
   e.stale_misses = c.stale_session_misses;
   e.default_interim_s = c.default_interim_s;
+  const auto& ros = section("routeros");
+  auto rosInt = [&](const char* key, int64_t fallback, int64_t min, int64_t max) {
+    return static_cast<unsigned>(getInt(ros, source, "routeros", key, fallback, min, max));
+  };
+  c.routeros_enabled = get<bool>(ros, source, "routeros", "enabled", true);
+  auto& r = c.routeros;
+  r.ca_file = get<std::string>(ros, source, "routeros", "ca_file", "");
+  if (!r.ca_file.empty()) checkReadable(source, "routeros.ca_file", r.ca_file);
+  r.request_timeout_ms = rosInt("request_timeout_ms", 10000, 100, 600000);
+  r.cache_ttl_ms = rosInt("cache_ttl_ms", 3000, 0, 600000);
+  r.max_in_flight = rosInt("max_in_flight", 4, 1, 64);
+  r.rate_per_s = rosInt("rate_per_s", 50, 1, 10000);
+  r.max_monitors = rosInt("max_monitors", 50, 1, 10000);
+  r.monitor_idle_s = rosInt("monitor_idle_s", 120, 5, 86400);
+  r.group_sample_s = rosInt("group_sample_s", 60, 0, 86400);
+  r.group_history_keep = rosInt("group_history_keep", 10080, 10, 10000000);
+  r.static_sync_s = rosInt("static_sync_s", 300, 0, 86400);
+  r.default_isolation_list =
+      get<std::string>(ros, source, "routeros", "default_isolation_list", "isolir");
+  if (r.default_isolation_list.empty())
+    throw ConfigError(source + ": routeros.default_isolation_list must not be empty");
   return c;
 }
 

@@ -8,6 +8,7 @@
 
 #include "appliance/api/server.h"
 #include "appliance/enforcer/enforcer.h"
+#include "appliance/routeros/service.h"
 #include "common/log.h"
 #include "store/env.h"
 
@@ -25,7 +26,9 @@ struct Config {
   uint32_t default_interim_s = 300;
   // Closed sessions stay this long under their key, so late duplicates are recognised.
   int64_t closed_session_keep_s = 86400;
-  enforcer::EnforcerOptions coa; // [coa]
+  enforcer::EnforcerOptions coa;     // [coa]
+  bool routeros_enabled = true;      // [routeros] enabled
+  routeros::ServiceOptions routeros; // [routeros]
 };
 
 class ConfigError : public std::runtime_error {

@@ -98,14 +98,20 @@ int Daemon::run() {
     return 1;
   }
 
+  // The RouterOS features run on the loop below; declared first so the server (and its handlers)
+  // go before it.
+  asio::io_context io;
+  std::unique_ptr<routeros::Service> routeros;
+  if (config_.routeros_enabled)
+    routeros = std::make_unique<routeros::Service>(io, *env, config_.routeros);
   api::ApiServer server(*env, config_.api, ISPBOX_VERSION);
+  server.setRouterOs(routeros.get());
   try {
     server.bind();
   } catch (const std::exception& e) {
     ISPBOX_LOG(Error, "API_BIND_FAILED") << e.what();
     return 1;
   }
-  asio::io_context io;
   // CoA / Disconnect: pushes billing changes to live sessions (appliance/enforcer/).
   std::unique_ptr<enforcer::Enforcer> enforce;
   if (config_.coa.enabled) {
@@ -152,11 +158,20 @@ int Daemon::run() {
   };
   schedule();
 
+  if (routeros) routeros->start();
   ISPBOX_LOG(Notice, "STARTED") << "ispboxd " << ISPBOX_VERSION << " ready";
   io.run();
 
-  server.stop(); // no API thread calls into the enforcer after this
-  if (enforce) enforce->stop();
+  if (enforce) enforce->stop(); // before the loop runs again below: no new CoA from here on
+  // The loop has stopped: SSE writers waiting on monitors are released by ending them, then the
+  // API stops before the service it calls goes away.
+  if (routeros) {
+    routeros->stop();
+    // Let the clients' close run, so API requests still waiting on a router fail now.
+    io.restart();
+    io.run_for(std::chrono::milliseconds(500));
+  }
+  server.stop(); // no API thread calls into the enforcer or the RouterOS service after this
   std::error_code ec;
   std::filesystem::remove(url_file, ec);
   ISPBOX_LOG(Notice, "STOPPED") << "ispboxd stopped cleanly";

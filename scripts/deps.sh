@@ -11,6 +11,8 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler libssl-dev
   # tests and tools
   libgtest-dev libgmock-dev lmdb-utils curl openssl ca-certificates procps iproute2 python3
+  # an independent RouterOS API client, to check our simulator against (tests/routeros)
+  python3-librouteros
   # rlm_isp: the server it loads into, radtest/radclient, the libraries its headers include, and
   # apt-get source + xz for its header overlay (rlm_isp/build/freeradius_headers.cmake)
   freeradius freeradius-utils libfreeradius-dev libtalloc-dev libpcre3-dev dpkg-dev xz-utils

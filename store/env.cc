@@ -36,6 +36,8 @@ constexpr std::string_view kTableNames[kTableCount] = {
     "vouchers",
     "voucher_batches",
     "vouchers_by_batch",
+    "ros_interface_groups",
+    "ros_interface_samples",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kMinReaderKey = "min_reader_version";
@@ -341,7 +343,7 @@ void indexAuditByKey(WriteTxn& txn) {
 constexpr Migration kMigrations[] = {
     {1, [](WriteTxn&) {}}, // the first layout
     {2, [](WriteTxn&) {}}, // AAA tables (sessions, usage, post-auth log, pools, leases): additive
-    // Additive: vouchers (vouchers, voucher_batches, vouchers_by_batch), and the audit log
+    // Additive: vouchers, RouterOS interface groups and their rate history, and the audit log
     // indexed by record for per-subscriber histories (filled here from the existing log).
     {3, indexAuditByKey},
 };

@@ -48,6 +48,9 @@ enum class Table : unsigned {
   Vouchers,        // code -> pb::Voucher
   VoucherBatches,  // big-endian batch id -> pb::VoucherBatch
   VouchersByBatch, // big-endian batch id \0 code -> "" (index)
+  // Schema 3: RouterOS (interface groups and their sampled rates).
+  RosInterfaceGroups,  // group name -> pb::InterfaceGroup
+  RosInterfaceSamples, // group name \0 big-endian Unix ms -> pb::RateSample (bounded per group)
   Count_
 };
 constexpr unsigned kTableCount = static_cast<unsigned>(Table::Count_);

@@ -119,6 +119,18 @@ void Router::dispatch(const httplib::Request& req, httplib::Response& res) const
     res.status = reply.status;
     for (const auto& [name, value] : reply.headers)
       res.set_header(name, value);
+    if (reply.stream) {
+      res.set_chunked_content_provider(
+          reply.content_type,
+          [stream = std::move(reply.stream)](size_t, httplib::DataSink& sink) {
+            if (!stream(sink)) sink.done();
+            return true;
+          },
+          [done = std::move(reply.stream_done)](bool) {
+            if (done) done();
+          });
+      return;
+    }
     if (!reply.body.is_null())
       res.set_content(reply.body.dump(-1, ' ', false, Json::error_handler_t::replace),
                       reply.content_type);

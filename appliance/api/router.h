@@ -48,6 +48,10 @@ struct ApiReply {
   std::string content_type = "application/json";
   std::string raw; // sent as-is when body is null (CSV, documents)
   std::vector<std::pair<std::string, std::string>> headers; // extra ones (Content-Disposition)
+  // A streamed answer (Server-Sent Events): called again and again on the worker thread until it
+  // returns false; stream_done runs once afterwards, also when the client went away.
+  std::function<bool(httplib::DataSink&)> stream;
+  std::function<void()> stream_done;
 };
 
 using Handler = std::function<ApiReply(const ApiRequest&)>;

@@ -44,6 +44,8 @@ public:
   int boundPort() const { return port_; }
   std::string url() const;
   const Router& router() const { return router_; }
+  // Enables the RouterOS routes (they answer 503 without it). Set before start().
+  void setRouterOs(routeros::Service* service) { ctx_.routeros = service; }
 
 private:
   store::Env& env_;

@@ -76,15 +76,15 @@ for pkg in "${!FILES[@]}"; do
   while read -r elf; do
     [ "$(head -c4 "$elf" | tail -c3)" = ELF ] || continue
     while read -r lib; do
-      path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+      path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !f {print $NF; f = 1}')
       [ -n "$path" ] || path=$(ls /usr/lib/freeradius/"$lib" 2>/dev/null || true)
       [ -n "$path" ] || fail "$pkg: ${elf#"$TMP/root/$pkg"} needs $lib, not found on this machine"
-      # sed reads all of dpkg's output: `head -1` could make dpkg die of SIGPIPE, which pipefail
-      # and set -e turn into a silent exit.
+      # Every reader here reads its whole input: one that quits early (head -1, awk's exit,
+      # grep -q) can kill the writer with SIGPIPE, which pipefail and set -e turn into a silent exit.
       owner=$(dpkg -S "$(realpath "$path")" 2>/dev/null | sed -n '1s/:.*//p' || true)
       [ -n "$owner" ] || owner=$(dpkg -S "$path" 2>/dev/null | sed -n '1s/:.*//p' || true)
       [ -n "$owner" ] || fail "$pkg: no package owns $path"
-      tr ',|' '\n\n' <<<"$depends" | awk '{print $1}' | grep -qxF "$owner" ||
+      tr ',|' '\n\n' <<<"$depends" | awk '{print $1}' | grep -xF "$owner" >/dev/null ||
         fail "$pkg: ${elf#"$TMP/root/$pkg"} needs $lib from $owner, which is not in Depends: $depends"
     done < <(readelf -d "$elf" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
     checked=$((checked + 1))

@@ -23,7 +23,9 @@ Json nasJson(const pb::Nas& n) {
            {"port", r.port() == 0 ? Json(nullptr) : Json(r.port())},
            {"tls", r.tls()},
            {"insecure_skip_verify", r.insecure_skip_verify()},
-           {"transport", r.transport().empty() ? "api" : r.transport()}};
+           {"transport", r.transport().empty() ? "api" : r.transport()},
+           {"host", r.host().empty() ? Json(nullptr) : Json(r.host())},
+           {"charset", r.charset().empty() ? "cp1252" : r.charset()}};
   }
   return {{"name", n.name()},
           {"ip", n.ip()},
@@ -76,7 +78,7 @@ void applyNas(const Json& body, pb::Nas& n, bool create) {
     const std::string old_password = n.routeros().password();
     n.clear_routeros();
     if (auto r = f.object("routeros", {"username", "password", "port", "tls",
-                                       "insecure_skip_verify", "transport"})) {
+                                       "insecure_skip_verify", "transport", "host", "charset"})) {
       r->require("username");
       auto* out = n.mutable_routeros();
       out->set_username(*r->str("username", 1, 64));
@@ -86,6 +88,8 @@ void applyNas(const Json& body, pb::Nas& n, bool create) {
       out->set_tls(r->boolean("tls").value_or(false));
       out->set_insecure_skip_verify(r->boolean("insecure_skip_verify").value_or(false));
       out->set_transport(r->oneOf("transport", {"api", "rest"}).value_or("api"));
+      out->set_host(r->str("host", 1, 253).value_or(""));
+      out->set_charset(r->oneOf("charset", {"cp1252", "utf-8"}).value_or("cp1252"));
     }
   }
 }

@@ -8,6 +8,10 @@
 #include "appliance/api/router.h"
 #include "store/env.h"
 
+namespace ispbox::routeros {
+class Service;
+}
+
 namespace ispbox::api {
 
 // What the API asks of whatever pushes billing state to live sessions (ispboxd's enforcer).
@@ -26,7 +30,8 @@ struct ApiContext {
   store::Env& env;
   int64_t started_at = 0; // Unix seconds
   std::string version;
-  SessionControl* sessions = nullptr; // null when nothing enforces (tests of the API alone)
+  SessionControl* sessions = nullptr;    // null when nothing enforces (tests of the API alone)
+  routeros::Service* routeros = nullptr; // the RouterOS features; null = not running (503)
 };
 
 void addSystemRoutes(Router& router, ApiContext& ctx);
@@ -39,6 +44,7 @@ void addSessionRoutes(Router& router, ApiContext& ctx);
 void addPoolRoutes(Router& router, ApiContext& ctx);
 void addSubscriberActionRoutes(Router& router, ApiContext& ctx);
 void addVoucherRoutes(Router& router, ApiContext& ctx);
+void addRouterOsRoutes(Router& router, ApiContext& ctx);
 
 inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addSystemRoutes(router, ctx);
@@ -51,6 +57,7 @@ inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addPoolRoutes(router, ctx);
   addSubscriberActionRoutes(router, ctx);
   addVoucherRoutes(router, ctx);
+  addRouterOsRoutes(router, ctx);
 }
 
 } // namespace ispbox::api
