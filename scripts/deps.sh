@@ -14,6 +14,9 @@ PACKAGES=(
   # rlm_isp: the server it loads into, radtest/radclient, the libraries its headers include, and
   # apt-get source + xz for its header overlay (rlm_isp/build/freeradius_headers.cmake)
   freeradius freeradius-utils libfreeradius-dev libtalloc-dev libpcre3-dev dpkg-dev xz-utils
+  # OLT polling: Net-SNMP's client library; snmpsimd plays the OLT in tests, the demo and bench/olt,
+  # snmpbulkwalk is the benchmark's reference
+  libsnmp-dev snmp snmpsim
 )
 
 missing=()
