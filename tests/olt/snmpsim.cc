@@ -54,6 +54,18 @@ bool generateZte(const std::vector<std::string>& args) {
   return std::system(cmd.c_str()) == 0;
 }
 
+bool sortSnmprec(const fs::path& from, const fs::path& to) {
+  const std::string cmd = "python3 -c 'import sys\n"
+                          "rows=[l for l in open(sys.argv[1], errors=\"surrogateescape\") if "
+                          "\"|\" in l]\n"
+                          "rows.sort(key=lambda l: tuple(int(x) for x in l.split(\"|\")[0]"
+                          ".strip(\".\").split(\".\")))\n"
+                          "open(sys.argv[2], \"w\", errors=\"surrogateescape\")"
+                          ".writelines(rows)' '" +
+                          from.string() + "' '" + to.string() + "'";
+  return std::system(cmd.c_str()) == 0;
+}
+
 SnmpSim::SnmpSim(fs::path dir) : dir_(std::move(dir)) {
   data_ = dir_ / "data";
   cache_ = dir_ / "cache";

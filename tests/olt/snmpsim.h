@@ -36,6 +36,8 @@ private:
 
 // Runs tests/olt/gen_zte_snmprec.py with args; true on success.
 bool generateZte(const std::vector<std::string>& args);
+// Copies an .snmprec file in numeric OID order (what snmpsimd needs for GETNEXT/GETBULK).
+bool sortSnmprec(const std::filesystem::path& from, const std::filesystem::path& to);
 // The repository root (from this file's location at build time).
 std::filesystem::path sourceDir();
 // ../shared/research relative to the repository root, or empty when absent.
