@@ -7,6 +7,7 @@
 #include <string>
 
 #include "appliance/api/server.h"
+#include "appliance/olt/poller.h"
 #include "common/log.h"
 #include "store/env.h"
 
@@ -24,6 +25,7 @@ struct Config {
   uint32_t default_interim_s = 300;
   // Closed sessions stay this long under their key, so late duplicates are recognised.
   int64_t closed_session_keep_s = 86400;
+  OltPollerOptions olt; // [olt]
 };
 
 class ConfigError : public std::runtime_error {

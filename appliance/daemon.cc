@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "appliance/api/server.h"
+#include "appliance/olt/poller.h"
 #include "common/asio.h"
 #include "common/log.h"
 #include "common/time_util.h"
@@ -105,6 +106,10 @@ int Daemon::run() {
     ISPBOX_LOG(Error, "API_BIND_FAILED") << e.what();
     return 1;
   }
+  asio::io_context io;
+  // The OLT poller runs on the same loop; the API reaches it for SNMP writes.
+  OltPoller poller(io, *env, config_.olt);
+  server.context().olt_writes = &poller;
   server.start();
   const auto url_file = config_.state.dir / "api.url";
   try {
@@ -114,7 +119,6 @@ int Daemon::run() {
     ISPBOX_LOG(Warning, "API_URL_FILE_FAILED") << e.what();
   }
 
-  asio::io_context io;
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
@@ -137,10 +141,12 @@ int Daemon::run() {
   };
   schedule();
 
+  poller.start();
   ISPBOX_LOG(Notice, "STARTED") << "ispboxd " << ISPBOX_VERSION << " ready";
   io.run();
 
   server.stop();
+  poller.stop();
   std::error_code ec;
   std::filesystem::remove(url_file, ec);
   ISPBOX_LOG(Notice, "STOPPED") << "ispboxd stopped cleanly";

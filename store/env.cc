@@ -29,6 +29,15 @@ constexpr std::string_view kTableNames[kTableCount] = {
     "pools",
     "leases",
     "leases_by_user",
+    "olts",
+    "olt_status",
+    "pon_ports",
+    "onus",
+    "onus_by_serial",
+    "unconfigured_onus",
+    "onu_history",
+    "onu_events",
+    "onu_links",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kMinReaderKey = "min_reader_version";
@@ -328,6 +337,7 @@ struct Migration {
 constexpr Migration kMigrations[] = {
     {1, [](WriteTxn&) {}}, // the first layout
     {2, [](WriteTxn&) {}}, // AAA tables (sessions, usage, post-auth log, pools, leases): additive
+    {3, [](WriteTxn&) {}}, // OLT monitoring tables: additive
 };
 } // namespace
 

@@ -43,6 +43,16 @@ enum class Table : unsigned {
   Pools,          // pool name -> pb::Pool
   Leases,         // pool \0 4-byte IPv4 -> pb::Lease
   LeasesByUser,   // username \0 pool -> IPv4 text (sticky address)
+  // Schema 3: OLT monitoring (store/olt.h has the key layouts).
+  Olts,             // OLT id -> pb::Olt
+  OltStatus,        // OLT id -> pb::OltStatus
+  PonPorts,         // OLT id \0 slot port (1 byte each) -> pb::PonPort
+  Onus,             // OLT id \0 slot port onu -> pb::Onu
+  OnusBySerial,     // serial -> ONU key (index)
+  UnconfiguredOnus, // OLT id \0 slot port \0 serial -> pb::UnconfiguredOnu
+  OnuHistory,       // ONU key + 8-byte big-endian time -> pb::OnuSample
+  OnuEvents,        // ONU key + 8-byte big-endian time -> pb::OnuEvent
+  OnuLinks,         // username -> ONU key (a subscriber's ONU)
   Count_
 };
 constexpr unsigned kTableCount = static_cast<unsigned>(Table::Count_);
@@ -147,7 +157,7 @@ class Env {
 public:
   // The schema this build writes, and the oldest schema whose readers can still use what it
   // writes (stored beside the version, so an older build knows whether it may open the state).
-  static constexpr uint32_t kSchemaVersion = 2;
+  static constexpr uint32_t kSchemaVersion = 3;
   static constexpr uint32_t kMinReaderVersion = 1;
 
   // Opens (and for writers creates and migrates) the environment. Throws StoreError.

@@ -41,6 +41,8 @@ public:
   int boundPort() const { return port_; }
   std::string url() const;
   const Router& router() const { return router_; }
+  // For wiring daemon services into the resources (before start()).
+  ApiContext& context() { return ctx_; }
 
 private:
   store::Env& env_;

@@ -10,10 +10,13 @@
 
 namespace ispbox::api {
 
+class OltWrites;
+
 struct ApiContext {
   store::Env& env;
   int64_t started_at = 0; // Unix seconds
   std::string version;
+  OltWrites* olt_writes = nullptr; // ispboxd's OLT poller; set before the server starts
 };
 
 void addSystemRoutes(Router& router, ApiContext& ctx);
@@ -24,6 +27,7 @@ void addTokenRoutes(Router& router, ApiContext& ctx);
 void addAuditRoutes(Router& router, ApiContext& ctx);
 void addSessionRoutes(Router& router, ApiContext& ctx);
 void addPoolRoutes(Router& router, ApiContext& ctx);
+void addOltRoutes(Router& router, ApiContext& ctx);
 
 inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addSystemRoutes(router, ctx);
@@ -34,6 +38,7 @@ inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addAuditRoutes(router, ctx);
   addSessionRoutes(router, ctx);
   addPoolRoutes(router, ctx);
+  addOltRoutes(router, ctx);
 }
 
 } // namespace ispbox::api
