@@ -380,11 +380,11 @@ void OltPoller::reload() {
 
 void OltPoller::pollSoon(const std::string& olt_id) {
   asio::post(engine_.strand(), [this, olt_id] {
+    if (stopped_) return;
+    // Pick up a changed configuration first: polling the old session would store stale data.
+    reload_timer_.cancel();
+    reload();
     auto it = workers_.find(olt_id);
-    if (it == workers_.end()) {
-      reload();
-      it = workers_.find(olt_id);
-    }
     if (it == workers_.end()) return;
     if (!it->second->ready) return it->second->identify();
     for (DataClass c : olt::kAllClasses)

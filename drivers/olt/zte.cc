@@ -195,8 +195,10 @@ public:
       break;
     case DataClass::Traffic:
       if (an()) p.walks.push_back({"onu_perf", cols(kAnOnuPerf, {1, 44, 12, 55})});
-      p.walks.push_back(
-          {"port_traffic", {col(kIfXEntry, 1), col(kIfXEntry, 6), col(kIfXEntry, 10)}});
+      // 64-bit counters, and the 32-bit ones for firmware without ifXTable counters.
+      p.walks.push_back({"port_traffic",
+                         {col(kIfXEntry, 1), col(kIfXEntry, 6), col(kIfXEntry, 10),
+                          col(kIfEntry, 10), col(kIfEntry, 16)}});
       break;
     }
     return p;
@@ -387,7 +389,8 @@ public:
       for (const auto& [idx, v] : c.rows("port_traffic", 0))
         if (idx.size() == 1)
           if (auto sp = zte::parsePonIfName(text(v))) names[idx[0]] = *sp;
-      for (size_t k = 1; k < 3; ++k)
+      // Columns 3/4 (32-bit) first, so 1/2 (64-bit) win where both exist.
+      for (size_t k : {3u, 4u, 1u, 2u})
         for (const auto& [idx, v] : c.rows("port_traffic", k)) {
           if (idx.size() != 1) continue;
           auto it = names.find(idx[0]);
@@ -396,8 +399,8 @@ public:
           p.slot = it->second.slot;
           p.port = it->second.port;
           p.counter_bits = v.counterBits() ? v.counterBits() : 64;
-          if (k == 1) p.up_octets = v.asU64();
-          if (k == 2) p.down_octets = v.asU64();
+          if (k == 1 || k == 3) p.up_octets = v.asU64();
+          if (k == 2 || k == 4) p.down_octets = v.asU64();
         }
       for (auto& [k, p] : ports)
         out.pons.push_back(std::move(p));

@@ -509,7 +509,8 @@ void addOltRoutes(Router& router, ApiContext& ctx) {
     auto txn = env.read();
     auto o = mustOlt(txn, req.param("id"));
     Json items = Json::array();
-    for (const auto& c : statusOf(txn, o.id()).cards())
+    const auto status = statusOf(txn, o.id());
+    for (const auto& c : status.cards())
       items.push_back(cardJson(c));
     return ApiReply{200, {{"items", items}}};
   });
@@ -519,7 +520,8 @@ void addOltRoutes(Router& router, ApiContext& ctx) {
                const uint32_t slot = pathNum(req, "slot", 255);
                auto txn = env.read();
                auto o = mustOlt(txn, req.param("id"));
-               for (const auto& c : statusOf(txn, o.id()).cards())
+               const auto status = statusOf(txn, o.id());
+               for (const auto& c : status.cards())
                  if (c.slot() == slot) return ApiReply{200, cardJson(c)};
                throw ApiError::notFound("no board in slot " + std::to_string(slot));
              });
@@ -528,7 +530,8 @@ void addOltRoutes(Router& router, ApiContext& ctx) {
     auto txn = env.read();
     auto o = mustOlt(txn, req.param("id"));
     Json items = Json::array();
-    for (const auto& f : statusOf(txn, o.id()).fans())
+    const auto status = statusOf(txn, o.id());
+    for (const auto& f : status.fans())
       items.push_back({{"index", f.index()},
                        {"status", f.status()},
                        {"present", f.present()},
