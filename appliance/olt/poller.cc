@@ -222,9 +222,8 @@ struct OltPoller::Worker : std::enable_shared_from_this<Worker> {
     if (busy[i]) return;
     busy[i] = true;
     const auto t0 = std::chrono::steady_clock::now();
-    const uint64_t pdus0 = session->counters().pdus_sent;
     auto self = shared_from_this();
-    olt::runPlan(session, driver->plan(c), [self, c, i, t0, pdus0](snmp::Result<olt::Collected> r) {
+    olt::runPlan(session, driver->plan(c), [self, c, i, t0](snmp::Result<olt::Collected> r) {
       if (self->stopped) return;
       const auto ms = static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                 std::chrono::steady_clock::now() - t0)
@@ -233,7 +232,7 @@ struct OltPoller::Worker : std::enable_shared_from_this<Worker> {
       cp.set_data_class(std::string(olt::className(c)));
       cp.set_last_attempt_at(timeutil::nowSeconds());
       cp.set_duration_ms(ms);
-      cp.set_pdus(self->session->counters().pdus_sent - pdus0);
+      cp.set_pdus(r.requests);
       if (!r.ok()) {
         ++self->failures[i];
         cp.set_failures(self->failures[i]);

@@ -37,6 +37,7 @@ struct Plan {
 };
 
 struct Collected {
+  uint32_t requests = 0; // PDUs the plan took
   std::vector<snmp::VarBind> gets;
   std::vector<snmp::VarBind> nexts;
   std::map<std::string, std::vector<snmp::Column>> walks;

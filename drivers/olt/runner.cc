@@ -7,14 +7,16 @@ namespace {
 struct Run {
   Collected out;
   size_t remaining = 0;
+  uint32_t requests = 0;
   std::optional<snmp::Error> error;
   PlanHandler done;
   void finishOne() {
     if (--remaining > 0) return;
+    out.requests = requests;
     if (error)
-      done({error, {}});
+      done({error, {}, requests});
     else
-      done({std::nullopt, std::move(out)});
+      done({std::nullopt, std::move(out), requests});
   }
 };
 } // namespace
@@ -30,6 +32,7 @@ void runPlan(const std::shared_ptr<snmp::Session>& session, const Plan& plan, Pl
   if (!plan.gets.empty()) {
     session->get(plan.gets, [run](snmp::Result<std::vector<snmp::VarBind>> r) {
       if (r.error && !run->error) run->error = r.error;
+      run->requests += r.requests;
       run->out.gets = std::move(r.value);
       run->finishOne();
     });
@@ -38,6 +41,7 @@ void runPlan(const std::shared_ptr<snmp::Session>& session, const Plan& plan, Pl
     const auto n = static_cast<unsigned>(plan.nexts.size());
     session->getBulk(plan.nexts, n, 1, [run](snmp::Result<std::vector<snmp::VarBind>> r) {
       if (r.error && !run->error) run->error = r.error;
+      run->requests += r.requests;
       run->out.nexts = std::move(r.value);
       run->finishOne();
     });
@@ -45,6 +49,7 @@ void runPlan(const std::shared_ptr<snmp::Session>& session, const Plan& plan, Pl
   for (const auto& w : plan.walks) {
     session->walk(w.columns, [run, name = w.name](snmp::Result<std::vector<snmp::Column>> r) {
       if (r.error && !run->error) run->error = r.error;
+      run->requests += r.requests;
       run->out.walks[name] = std::move(r.value);
       run->finishOne();
     });

@@ -288,6 +288,7 @@ struct Session::WalkState {
   std::vector<bool> done;
   std::vector<Column> out;
   unsigned max_repetitions = 0; // lowered after tooBig
+  uint32_t requests = 0;
   WalkHandler handler;
 };
 
@@ -663,6 +664,7 @@ void Session::onResponse(int op, int reqid, void* raw) {
 }
 
 void Session::finish(const std::shared_ptr<Pending>& p, Result<std::vector<VarBind>> r) {
+  r.requests = p->attempt + 1;
   p->handler(std::move(r));
 }
 
@@ -738,7 +740,9 @@ void Session::walkStep(const std::shared_ptr<WalkState>& w) {
   for (size_t i = 0; i < w->columns.size(); ++i)
     if (!w->done[i]) active.push_back(i);
   if (active.empty()) {
-    w->handler({std::nullopt, std::move(w->out)});
+    Result<std::vector<Column>> done{std::nullopt, std::move(w->out)};
+    done.requests = w->requests;
+    w->handler(std::move(done));
     return;
   }
   std::vector<Oid> oids;
@@ -748,6 +752,7 @@ void Session::walkStep(const std::shared_ptr<WalkState>& w) {
   const unsigned reps = std::max(1u, std::min(w->max_repetitions, options_.max_varbinds / per_row));
   getBulk(std::move(oids), 0, reps,
           [self = shared_from_this(), w, active, reps](Result<std::vector<VarBind>> r) {
+            w->requests += r.requests;
             if (r.error) {
               if (r.error->code == Error::Code::Agent && r.error->error_status == SNMP_ERR_TOOBIG &&
                   reps > 1) {
@@ -755,7 +760,7 @@ void Session::walkStep(const std::shared_ptr<WalkState>& w) {
                 self->walkStep(w);
                 return;
               }
-              w->handler({r.error, {}});
+              w->handler({r.error, {}, w->requests});
               return;
             }
             if (r.value.empty()) {

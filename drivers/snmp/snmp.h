@@ -149,6 +149,7 @@ struct Column {
 template <class T> struct Result {
   std::optional<Error> error;
   T value{};
+  uint32_t requests = 0; // PDUs this operation sent, resends included
   bool ok() const { return !error; }
 };
 
