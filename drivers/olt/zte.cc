@@ -160,19 +160,22 @@ public:
         p.walks.push_back({"unconfigured", cols(kGpUnconfigured, {2})});
       }
       if (gp()) {
-        p.walks.push_back({"onu_equip", cols(kGpOnuEquip, {17})});
-        p.walks.push_back({"tcont", cols(kGpTcont, {3})});
+        // Model and first T-CONT: one row each per ONU, walked together.
+        p.walks.push_back({"onu_equip", {col(kGpOnuEquip, 17), col(kGpTcont, 3)}});
         p.walks.push_back({"dba", cols(kGpDba, {2, 4, 5})});
       }
       break;
     case DataClass::State:
       p.gets = systemOids();
       if (an()) {
-        p.walks.push_back({"onu_state", cols(kAnOnuState, {1, 4, 5, 6, 7})});
-        p.walks.push_back({"distance", cols(kAnOnuDistance, {2})});
+        // Same rows (one per ONU): one walk, fuller answers than two.
+        auto c = cols(kAnOnuState, {1, 4, 5, 6, 7});
+        c.push_back(col(kAnOnuDistance, 2));
+        p.walks.push_back({"onu_state", c});
       } else {
-        p.walks.push_back({"onu_state", cols(kGpOnuState, {1, 4, 5, 6})});
-        p.walks.push_back({"distance", cols(kGpDistance, {2})});
+        auto c = cols(kGpOnuState, {1, 4, 5, 6});
+        c.push_back(col(kGpDistance, 2));
+        p.walks.push_back({"onu_state", c});
       }
       p.walks.push_back({"ports", {col(kIfXEntry, 1), col(kIfEntry, 7), col(kIfEntry, 8)}});
       p.walks.push_back({"cards", cols(kCard, {4, 5, 7, 9, 11, 14, 27})});
@@ -245,7 +248,7 @@ public:
           if (k == 1) std::get<1>(d) = v.asU64().value_or(0);
           if (k == 2) std::get<2>(d) = v.asU64().value_or(0);
         }
-      for (const auto& [idx, v] : c.rows("tcont", 0)) {
+      for (const auto& [idx, v] : c.rows("onu_equip", 1)) {
         if (idx.size() < 3 || idx[2] != 1) continue;
         OnuData* o = onu(idx, false);
         auto p = num(v);
@@ -295,7 +298,7 @@ public:
           if (k == 3) o->last_offline = parseDateTime(v.s);
           if (k == 4 && n) o->offline_reason = offlineReason(*n);
         }
-      for (const auto& [idx, v] : c.rows("distance", 0))
+      for (const auto& [idx, v] : c.rows("onu_state", ncols))
         if (OnuData* o = onu(idx, b)) {
           auto n = num(v);
           if (n && *n > 0 && *n < 100000) o->distance_m = *n;

@@ -44,7 +44,6 @@ class Rec:
         self.rows = {}
         self.writable = writable
         self.delay_ms = delay_ms
-        self.delayed_tables = set()
 
     def add(self, oid, tag, value, writable=False):
         self.rows[oid] = (tag, value, writable)
@@ -69,16 +68,15 @@ class Rec:
                     field = "hexvalue" if tag == "4x" else "value"
                     base = "4" if tag == "4x" else tag
                     f.write(f"{oid}|{base}:writecache|{field}={value}\n")
-                elif self.delay_ms and self._first_of_column(oid):
-                    # One delayed object per response of a walk: the agent delay per PDU.
+                elif self.delay_ms:
+                    # snmpsim's delay module sleeps per object: 1/60 of the delay each, so a full
+                    # GETBULK answer (60 objects) waits about --delay-ms.
                     field = "hexvalue" if tag == "4x" else "value"
                     base = "4" if tag == "4x" else tag
-                    f.write(f"{oid}|{base}:delay|{field}={value},wait={self.delay_ms}\n")
+                    wait = self.delay_ms / 60.0
+                    f.write(f"{oid}|{base}:delay|{field}={value},wait={wait:.4f}\n")
                 else:
                     f.write(f"{oid}|{tag}|{value}\n")
-
-    def _first_of_column(self, oid):
-        return oid.endswith(".0") or oid in self.delayed_tables
 
 
 def date_and_time(ts):
@@ -103,8 +101,8 @@ def main():
     ap.add_argument("--writable", action="store_true",
                     help="ONU names and RowStatus answer SET (snmpsim writecache)")
     ap.add_argument("--delay-ms", type=int, default=0,
-                    help="agent delay per request (snmpsim delay module on the first row of "
-                         "each column)")
+                    help="agent delay per full GETBULK answer (snmpsim delay module, 1/60 "
+                         "of it on every object)")
     ap.add_argument("--counter-base", type=int, default=0,
                     help="added to every traffic counter (counter-wrap tests)")
     ap.add_argument("--counter32", action="store_true",
@@ -336,17 +334,6 @@ def main():
                     exp["unconfigured"].append({"slot": slot, "port": port,
                                                 "serial": "ZTEG%08X" % tail,
                                                 "type": "ZTE-F660" if an else ""})
-    if a.delay_ms:
-        # The first row of every walked column carries the delay, so each walk's first request
-        # waits; further requests of a walk are delayed through the sysUpTime-like ".0" objects
-        # only when present. Good enough to model a slow agent for the benchmark.
-        seen = set()
-        for oid in sorted(r.rows, key=lambda o: tuple(int(x) for x in o.split("."))):
-            parts = oid.split(".")
-            colkey = ".".join(parts[:-2])
-            if colkey not in seen:
-                seen.add(colkey)
-                r.delayed_tables.add(oid)
     r.write(a.out)
     if a.expected:
         with open(a.expected, "w") as f:
