@@ -24,6 +24,10 @@ const std::map<std::string, std::set<std::string>> kKnownKeys = {
      {"enabled", "ca_file", "request_timeout_ms", "cache_ttl_ms", "max_in_flight", "rate_per_s",
       "max_monitors", "monitor_idle_s", "group_sample_s", "group_history_keep", "static_sync_s",
       "default_isolation_list"}},
+    {"olt",
+     {"enabled", "inventory_s", "state_s", "optics_s", "traffic_s", "max_inflight",
+      "max_repetitions", "timeout_ms", "retries", "reload_s", "history_raw_keep_h",
+      "history_keep_days"}},
 };
 
 [[noreturn]] void fail(const std::string& source, const toml::source_region& where,
@@ -191,6 +195,22 @@ Config parseConfig(std::string_view text, const std::string& source) {
       get<std::string>(ros, source, "routeros", "default_isolation_list", "isolir");
   if (r.default_isolation_list.empty())
     throw ConfigError(source + ": routeros.default_isolation_list must not be empty");
+  const auto& olt = section("olt");
+  auto oltInt = [&](const char* key, unsigned def, int64_t lo, int64_t hi) {
+    return static_cast<unsigned>(getInt(olt, source, "olt", key, def, lo, hi));
+  };
+  c.olt.enabled = get<bool>(olt, source, "olt", "enabled", true);
+  c.olt.inventory_s = oltInt("inventory_s", 3600, 60, 86400);
+  c.olt.state_s = oltInt("state_s", 60, 10, 3600);
+  c.olt.optics_s = oltInt("optics_s", 900, 60, 86400);
+  c.olt.traffic_s = oltInt("traffic_s", 300, 30, 86400);
+  c.olt.max_inflight = oltInt("max_inflight", 4, 1, 64);
+  c.olt.max_repetitions = oltInt("max_repetitions", 25, 1, 200);
+  c.olt.timeout_ms = oltInt("timeout_ms", 2000, 100, 60000);
+  c.olt.retries = oltInt("retries", 2, 0, 10);
+  c.olt.reload_s = oltInt("reload_s", 5, 1, 3600);
+  c.olt.history_raw_keep_h = oltInt("history_raw_keep_h", 48, 1, 24 * 365);
+  c.olt.history_keep_days = oltInt("history_keep_days", 90, 1, 3650);
   return c;
 }
 

@@ -8,6 +8,7 @@
 
 #include "appliance/api/server.h"
 #include "appliance/enforcer/enforcer.h"
+#include "appliance/olt/poller.h"
 #include "appliance/routeros/service.h"
 #include "common/log.h"
 #include "store/env.h"
@@ -29,6 +30,7 @@ struct Config {
   enforcer::EnforcerOptions coa;     // [coa]
   bool routeros_enabled = true;      // [routeros] enabled
   routeros::ServiceOptions routeros; // [routeros]
+  OltPollerOptions olt;              // [olt]
 };
 
 class ConfigError : public std::runtime_error {

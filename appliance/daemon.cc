@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "appliance/api/server.h"
+#include "appliance/olt/poller.h"
 #include "common/asio.h"
 #include "common/log.h"
 #include "common/time_util.h"
@@ -127,6 +128,9 @@ int Daemon::run() {
     asio::post(io, [&] { enforce->start(); });
   }
 
+  // The OLT poller runs on the same loop; the API reaches it for SNMP writes.
+  OltPoller poller(io, *env, config_.olt);
+  server.context().olt_writes = &poller;
   server.start();
   const auto url_file = config_.state.dir / "api.url";
   try {
@@ -159,10 +163,13 @@ int Daemon::run() {
   schedule();
 
   if (routeros) routeros->start();
+  poller.start();
   ISPBOX_LOG(Notice, "STARTED") << "ispboxd " << ISPBOX_VERSION << " ready";
   io.run();
 
-  if (enforce) enforce->stop(); // before the loop runs again below: no new CoA from here on
+  // Before the loop runs again below: no new CoA and no new poll from here on.
+  if (enforce) enforce->stop();
+  poller.stop();
   // The loop has stopped: SSE writers waiting on monitors are released by ending them, then the
   // API stops before the service it calls goes away.
   if (routeros) {

@@ -19,6 +19,8 @@ PACKAGES=(
   # ispbox-agentx: the agent library, snmpd as AgentX master, the managers' tools and snmptrapd
   # for tests, smilint for ISPBOX-MIB (base MIBs: scripts/ietf-mibs.sh)
   libsnmp-dev snmpd snmp snmptrapd smitools
+  # OLT polling: snmpsimd plays the OLT in tests, the demo and bench/olt
+  snmpsim
 )
 
 missing=()

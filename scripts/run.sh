@@ -134,6 +134,12 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 MIB_OPTS="-M +$ROOT/agentx/mib:$ROOT/.cache/ietf-mibs -m ISPBOX-MIB"
+# A DEMO OLT (snmpsimd serving a generated ZTE C320 recording), registered as "demo-olt".
+DEMO_OLT_PORT=$(free_udp_port)
+scripts/demo-olt.sh prepare "$VAR/demo-olt"
+start_service demo-olt scripts/demo-olt.sh run "$VAR/demo-olt" "$DEMO_OLT_PORT"
+scripts/demo-olt.sh register "$URL" "$TOKEN" "$DEMO_OLT_PORT" ||
+  echo "ispbox: the demo OLT could not be registered (see $VAR/log/demo-olt.log)" >&2
 
 cat <<INFO
 
@@ -158,6 +164,7 @@ cat <<INFO
     curl -s -H "Authorization: Bearer $TOKEN" $URL/api/v1/subscribers \\
          -d '{"username":"alice","password":"secret","plan":"home-20m"}'
     curl -s -H "Authorization: Bearer $TOKEN" $URL/api/v1/subscribers/alice
+    curl -s -H "Authorization: Bearer $TOKEN" "$URL/api/v1/olts/demo-olt/onus?limit=5"  # DEMO OLT
 
   Ctrl-C stops it.
 

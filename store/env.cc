@@ -38,6 +38,15 @@ constexpr std::string_view kTableNames[kTableCount] = {
     "vouchers_by_batch",
     "ros_interface_groups",
     "ros_interface_samples",
+    "olts",
+    "olt_status",
+    "pon_ports",
+    "onus",
+    "onus_by_serial",
+    "unconfigured_onus",
+    "onu_history",
+    "onu_events",
+    "onu_links",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kMinReaderKey = "min_reader_version";
@@ -343,8 +352,8 @@ void indexAuditByKey(WriteTxn& txn) {
 constexpr Migration kMigrations[] = {
     {1, [](WriteTxn&) {}}, // the first layout
     {2, [](WriteTxn&) {}}, // AAA tables (sessions, usage, post-auth log, pools, leases): additive
-    // Additive: vouchers, RouterOS interface groups and their rate history, and the audit log
-    // indexed by record for per-subscriber histories (filled here from the existing log).
+    // Additive: vouchers, RouterOS interface groups and their rate history, OLT monitoring, and
+    // the audit log indexed by record for per-subscriber histories (filled from the existing log).
     {3, indexAuditByKey},
 };
 } // namespace

@@ -51,6 +51,16 @@ enum class Table : unsigned {
   // Schema 3: RouterOS (interface groups and their sampled rates).
   RosInterfaceGroups,  // group name -> pb::InterfaceGroup
   RosInterfaceSamples, // group name \0 big-endian Unix ms -> pb::RateSample (bounded per group)
+  // Schema 3: OLT monitoring (store/olt.h has the key layouts).
+  Olts,             // OLT id -> pb::Olt
+  OltStatus,        // OLT id -> pb::OltStatus
+  PonPorts,         // OLT id \0 slot port (1 byte each) -> pb::PonPort
+  Onus,             // OLT id \0 slot port onu -> pb::Onu
+  OnusBySerial,     // serial -> ONU key (index)
+  UnconfiguredOnus, // OLT id \0 slot port \0 serial -> pb::UnconfiguredOnu
+  OnuHistory,       // ONU key + 8-byte big-endian time -> pb::OnuSample
+  OnuEvents,        // ONU key + 8-byte big-endian time -> pb::OnuEvent
+  OnuLinks,         // username -> ONU key (a subscriber's ONU)
   Count_
 };
 constexpr unsigned kTableCount = static_cast<unsigned>(Table::Count_);

@@ -46,6 +46,8 @@ public:
   const Router& router() const { return router_; }
   // Enables the RouterOS routes (they answer 503 without it). Set before start().
   void setRouterOs(routeros::Service* service) { ctx_.routeros = service; }
+  // For wiring daemon services into the resources (before start()).
+  ApiContext& context() { return ctx_; }
 
 private:
   store::Env& env_;

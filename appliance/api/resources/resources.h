@@ -25,6 +25,7 @@ public:
   virtual size_t disconnect(const std::string& username, const std::string& actor,
                             const std::string& reason) = 0;
 };
+class OltWrites;
 
 struct ApiContext {
   store::Env& env;
@@ -32,6 +33,7 @@ struct ApiContext {
   std::string version;
   SessionControl* sessions = nullptr;    // null when nothing enforces (tests of the API alone)
   routeros::Service* routeros = nullptr; // the RouterOS features; null = not running (503)
+  OltWrites* olt_writes = nullptr;       // ispboxd's OLT poller; set before the server starts
 };
 
 void addSystemRoutes(Router& router, ApiContext& ctx);
@@ -45,6 +47,7 @@ void addPoolRoutes(Router& router, ApiContext& ctx);
 void addSubscriberActionRoutes(Router& router, ApiContext& ctx);
 void addVoucherRoutes(Router& router, ApiContext& ctx);
 void addRouterOsRoutes(Router& router, ApiContext& ctx);
+void addOltRoutes(Router& router, ApiContext& ctx);
 
 inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addSystemRoutes(router, ctx);
@@ -58,6 +61,7 @@ inline void addAllRoutes(Router& router, ApiContext& ctx) {
   addSubscriberActionRoutes(router, ctx);
   addVoucherRoutes(router, ctx);
   addRouterOsRoutes(router, ctx);
+  addOltRoutes(router, ctx);
 }
 
 } // namespace ispbox::api

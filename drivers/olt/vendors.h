@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The vendor drivers (one file each), for makeDriver().
+#pragma once
+
+#include <memory>
+
+#include "drivers/olt/driver.h"
+
+namespace ispbox::olt {
+
+std::unique_ptr<Driver> makeZteDriver();
+
+} // namespace ispbox::olt
