@@ -13,6 +13,7 @@
 #include "common/asio.h"
 #include "common/log.h"
 #include "common/time_util.h"
+#include "drivers/routeros/operations.h"
 #include "store/entities.h"
 #include "store/logs.h"
 #include "store/sessions.h"
@@ -128,6 +129,28 @@ int Daemon::run() {
     asio::post(io, [&] { enforce->start(); });
   }
 
+  // A router that does not act on a Disconnect-Request loses the session through its own API.
+  if (enforce && routeros)
+    enforce->setSessionRemover([svc = routeros.get()](const std::string& nas,
+                                                      const std::string& user,
+                                                      const std::string& address, auto done) {
+      std::shared_ptr<routeros::Client> client;
+      try {
+        client = svc->client(nas);
+      } catch (const std::exception& e) {
+        done(false, e.what());
+        return;
+      }
+      routeros::removeSession(*client, {user, address, routeros::SessionKind::Any},
+                              [client, done](const routeros::Error& e, size_t removed) {
+                                if (e)
+                                  done(false, e.message);
+                                else if (removed == 0)
+                                  done(false, "no such session on the router");
+                                else
+                                  done(true, std::to_string(removed) + " session(s) removed");
+                              });
+    });
   // The OLT poller runs on the same loop; the API reaches it for SNMP writes.
   OltPoller poller(io, *env, config_.olt);
   server.context().olt_writes = &poller;

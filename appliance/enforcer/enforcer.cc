@@ -21,6 +21,7 @@ namespace {
 namespace pb = store::pb;
 using Json = nlohmann::json;
 using aaa::Profile;
+using Clock = std::chrono::steady_clock;
 
 bool isIpv4(std::string_view text) {
   in_addr a{};
@@ -511,6 +512,12 @@ void Enforcer::onResult(const std::shared_ptr<Action>& a, const radius::CoaResul
       ISPBOX_LOG(Error, "ENFORCER_FOLLOW_FAILED") << e.what();
     }
   }
+  // The router did not end the session on a Disconnect-Request: remove it through its API.
+  if (!coa && remover_ && !a->nas_name.empty() &&
+      (r.outcome == radius::Outcome::Nak || r.outcome == radius::Outcome::Timeout)) {
+    removeThroughRouter(a, r);
+    return;
+  }
   if (dirty_.erase(a->key) && running_) {
     try {
       auto txn = env_.read();
@@ -519,6 +526,55 @@ void Enforcer::onResult(const std::shared_ptr<Action>& a, const radius::CoaResul
       ISPBOX_LOG(Error, "ENFORCER_FOLLOW_FAILED") << e.what();
     }
   }
+}
+
+void Enforcer::removeThroughRouter(const std::shared_ptr<Action>& a, const radius::CoaResult& why) {
+  bool has_api = false;
+  try {
+    auto txn = env_.read();
+    auto nas = store::getNas(txn, a->nas_name);
+    has_api = nas && nas->has_routeros() && !nas->routeros().username().empty();
+  } catch (const std::exception&) {
+  }
+  if (!has_api) return;
+  in_flight_.insert(a->key);
+  const auto started = Clock::now();
+  const std::string after =
+      "after Disconnect-" + std::string(radius::outcomeName(why.outcome)) +
+      (why.error_cause ? " (" + radius::errorCauseName(why.error_cause) + ")" : "");
+  remover_(a->nas_name, a->username, isIpv4(a->framed_ip) ? a->framed_ip : "",
+           [this, a, after, started, alive = alive_](bool removed, const std::string& detail) {
+             if (!*alive) return;
+             in_flight_.erase(a->key);
+             const double ms =
+                 std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+             Json d = {{"nas", a->nas_name},
+                       {"acct_session_id", a->session_id},
+                       {"framed_ip", a->framed_ip},
+                       {"profile", a->profile},
+                       {"reason", a->reason},
+                       {"trigger", "fallback: " + after},
+                       {"outcome", removed ? "removed" : "error"},
+                       {"latency_ms", ms}};
+             if (!detail.empty()) d["detail"] = detail;
+             Writer::Item item;
+             item.audit.set_at_ms(timeutil::nowMillis());
+             item.audit.set_actor(a->actor);
+             item.audit.set_action("routeros-remove");
+             item.audit.set_entity("subscriber");
+             item.audit.set_key(a->username);
+             item.audit.set_detail(d.dump(-1, ' ', false, Json::error_handler_t::replace));
+             writer_->push(std::move(item));
+             if (removed) disconnected_at_[a->key] = timeutil::nowSeconds();
+             if (removed)
+               ISPBOX_LOG(Info, "COA_ROUTEROS_REMOVED")
+                   << a->username << " removed through the RouterOS API of " << a->nas_name << " "
+                   << after;
+             else
+               ISPBOX_LOG(Warning, "COA_ROUTEROS_FAILED")
+                   << a->username << " could not be removed through the RouterOS API of "
+                   << a->nas_name << ": " << detail;
+           });
 }
 
 size_t Enforcer::disconnect(const std::string& username, const std::string& actor,

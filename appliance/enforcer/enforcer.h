@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -70,6 +71,14 @@ public:
   size_t disconnect(const std::string& username, const std::string& actor,
                     const std::string& reason) override;
 
+  // The last resort when a NAS does not end a session on Disconnect-Request (NAK or timeout):
+  // removing it through the router's own API (ispboxd wires RouterOS here). Called on the loop;
+  // `done` must be called on the loop too, with whether a session was removed and why not.
+  using SessionRemover = std::function<void(
+      const std::string& nas_name, const std::string& username, const std::string& address,
+      std::function<void(bool removed, const std::string& detail)> done)>;
+  void setSessionRemover(SessionRemover remover) { remover_ = std::move(remover); }
+
   EnforcerStats stats() const; // thread-safe
   radius::CoaClient& client() { return *client_; }
 
@@ -90,12 +99,14 @@ private:
             const std::string& profile, const std::string& fingerprint, const std::string& trigger,
             const std::string& actor);
   void onResult(const std::shared_ptr<Action>& action, const radius::CoaResult& result);
+  void removeThroughRouter(const std::shared_ptr<Action>& action, const radius::CoaResult& why);
 
   asio::io_context& io_;
   store::Env& env_;
   EnforcerOptions options_;
   std::unique_ptr<radius::CoaClient> client_;
   std::unique_ptr<Writer> writer_;
+  SessionRemover remover_;
   asio::steady_timer follow_timer_, full_timer_;
   uint64_t last_seq_ = 0;
   int64_t next_full_at_ = 0; // when the next full pass is due (Unix seconds)

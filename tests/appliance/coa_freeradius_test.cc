@@ -13,6 +13,7 @@
 #include "store/entities.h"
 #include "store/env.h"
 #include "store/sessions.h"
+#include "tests/routeros/sim/simulator.h"
 #include "tests/testutil/freeradius.h"
 #include "tests/testutil/process.h"
 #include "tests/testutil/temp_dir.h"
@@ -423,6 +424,42 @@ TEST_F(Coa, ExpiryIsEnforcedWhenItPassesAndAfterDowntime) {
   got = waitFor("ivy", 1, 5s);
   ASSERT_EQ(got.size(), 1u) << daemonLog();
   EXPECT_EQ(got[0].attrs.at("Mikrotik-Address-List"), "isolir");
+}
+
+TEST_F(Coa, RouterApiRemovesWhatADisconnectCouldNot) {
+  // The NAS NAKs Disconnect-Requests for "nak..." users; its RouterOS API (the simulator) is the
+  // last resort, as on a router whose /radius incoming is off.
+  routeros::sim::Simulator router(routeros::sim::SimOptions{});
+  router.add("/ppp/active", {{"name", "nak-zoe"}, {"service", "pppoe"}, {"address", "10.9.0.20"}});
+  router.add("/ppp/active",
+             {{"name", "someone-else"}, {"service", "pppoe"}, {"address", "10.9.0.21"}});
+  ok(call(
+      "PATCH", "/api/v1/nas/nas-1",
+      {{"routeros", {{"username", "admin"}, {"password", "secret"}, {"port", router.port()}}}}));
+  plan("coa-z");
+  subscriber("nak-zoe", "coa-z");
+  ASSERT_NO_FATAL_FAILURE(login("nak-zoe", "81500020", "10.9.0.20"));
+  ok(call("POST", "/api/v1/subscribers/nak-zoe/disconnect"), 202);
+  Json acts = actions("nak-zoe", 1);
+  for (int i = 0; i < 250; ++i) {
+    Json page = ok(call("GET", "/api/v1/subscribers/nak-zoe/actions"));
+    if (!page["items"].empty() && page["items"][0]["action"] == "routeros-remove") {
+      acts = page["items"];
+      break;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  ok(call("PATCH", "/api/v1/nas/nas-1", {{"routeros", nullptr}}));
+  ASSERT_GE(acts.size(), 2u) << acts;
+  EXPECT_EQ(acts[0]["action"], "routeros-remove") << acts;
+  EXPECT_EQ(acts[0]["detail"]["outcome"], "removed") << acts[0];
+  EXPECT_NE(acts[0]["detail"]["trigger"].get<std::string>().find("Session-Context-Not-Found"),
+            std::string::npos);
+  EXPECT_EQ(acts[1]["action"], "disconnect");
+  EXPECT_EQ(acts[1]["detail"]["outcome"], "nak");
+  auto left = router.rows("/ppp/active");
+  ASSERT_EQ(left.size(), 1u) << "only nak-zoe's session goes";
+  EXPECT_EQ(left[0]["name"], "someone-else");
 }
 
 } // namespace
