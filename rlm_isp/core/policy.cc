@@ -193,6 +193,18 @@ Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Prof
   return a;
 }
 
+bool leaseAddress(store::Env& env, AuthDecision& d, const std::string& pool,
+                  std::string_view user_name, int64_t now, const PolicyOptions& options) {
+  auto txn = env.write();
+  auto ip = store::allocateLease(txn, pool, user_name, now, options.lease_offer_ttl_s);
+  if (!ip) return false;
+  txn.commit();
+  d.lease_pool = pool;
+  d.lease_ip = *ip;
+  d.reply.emplace_back("Framed-IP-Address", *ip);
+  return true;
+}
+
 AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
                        const PolicyOptions& options) {
   AuthDecision d;
@@ -253,16 +265,8 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
         d.reply.emplace_back("Framed-Pool", pool);
     }
   }
-  if (!pool_to_lease.empty()) {
-    auto txn = env.write();
-    auto ip =
-        store::allocateLease(txn, pool_to_lease, req.user_name, now, options.lease_offer_ttl_s);
-    if (!ip) return reject("No free address in pool " + pool_to_lease);
-    txn.commit();
-    d.lease_pool = pool_to_lease;
-    d.lease_ip = *ip;
-    d.reply.emplace_back("Framed-IP-Address", *ip);
-  }
+  if (!pool_to_lease.empty() && !leaseAddress(env, d, pool_to_lease, req.user_name, now, options))
+    return reject("No free address in pool " + pool_to_lease);
   return d;
 }
 

@@ -101,6 +101,11 @@ struct ClassTag {
 std::string formatClass(Profile profile, std::string_view plan, std::string_view fingerprint);
 std::optional<ClassTag> parseClass(std::string_view cls);
 
+// Takes an address from an ispbox pool for an accepted request (its own write transaction) and
+// adds it to the reply; false when the pool has none free.
+bool leaseAddress(store::Env& env, AuthDecision& d, const std::string& pool,
+                  std::string_view user_name, int64_t now, const PolicyOptions& options);
+
 // Decides an Access-Request. Reads in one snapshot; takes a pool lease in a write transaction
 // when the plan's pool is one ispbox manages.
 AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,

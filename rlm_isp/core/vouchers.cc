@@ -107,16 +107,8 @@ AuthDecision authorizeVoucher(store::Env& env, store::ReadTxn snapshot, const Au
         d.reply.emplace_back("Framed-Pool", plan->pool());
     }
   }
-  if (!pool_to_lease.empty()) {
-    auto txn = env.write();
-    auto ip =
-        store::allocateLease(txn, pool_to_lease, req.user_name, now, options.lease_offer_ttl_s);
-    if (!ip) return reject("No free address in pool " + pool_to_lease);
-    txn.commit();
-    d.lease_pool = pool_to_lease;
-    d.lease_ip = *ip;
-    d.reply.emplace_back("Framed-IP-Address", *ip);
-  }
+  if (!pool_to_lease.empty() && !leaseAddress(env, d, pool_to_lease, req.user_name, now, options))
+    return reject("No free address in pool " + pool_to_lease);
   return d;
 }
 
