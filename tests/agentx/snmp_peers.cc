@@ -32,21 +32,6 @@ void writeFile(const std::filesystem::path& p, const std::string& text) {
 
 } // namespace
 
-int freeUdpPort() {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    throw std::runtime_error("bind failed");
-  }
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 CommandResult runCommand(const std::string& command_line) {
   CommandResult r;
   FILE* p = popen((command_line + " 2>&1").c_str(), "r");

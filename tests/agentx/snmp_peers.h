@@ -15,9 +15,6 @@
 
 namespace ispbox::testutil {
 
-// A UDP port on 127.0.0.1 that was free a moment ago.
-int freeUdpPort();
-
 struct CommandResult {
   int status = -1; // exit status, -1 when it could not run
   std::string out; // stdout and stderr together

@@ -12,9 +12,6 @@
 
 namespace ispbox::testutil {
 
-// A UDP port on 127.0.0.1 that was free a moment ago.
-int freeUdpPort();
-
 class SnmpSim {
 public:
   // dir: a private directory (made readable to the unprivileged user snmpsimd runs as).

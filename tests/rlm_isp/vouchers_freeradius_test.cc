@@ -132,15 +132,7 @@ protected:
     return "client:\n" + r.output + "\nserver log:\n" + server_->log();
   }
 
-  static std::string hexOf(const std::string& s) {
-    static const char* digits = "0123456789abcdef";
-    std::string out = "0x";
-    for (unsigned char c : s) {
-      out += digits[c >> 4];
-      out += digits[c & 15];
-    }
-    return out;
-  }
+  static std::string hexOf(const std::string& s) { return testutil::radiusHex(s); }
 
   static std::unique_ptr<TempDir> dir_;
   static std::unique_ptr<store::Env> env_;

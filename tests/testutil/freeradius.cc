@@ -137,21 +137,8 @@ std::vector<std::string> msChapV2Request(const std::string& user, const std::str
           "MS-CHAP2-Response = " + hex(response, sizeof response)};
 }
 
-int freeUdpPort() {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  if (fd < 0) throw std::runtime_error("socket failed");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    close(fd);
-    throw std::runtime_error("bind failed");
-  }
-  close(fd);
-  return ntohs(a.sin_port);
+std::string radiusHex(std::string_view octets) {
+  return hex(reinterpret_cast<const uint8_t*>(octets.data()), octets.size());
 }
 
 std::string RadiusReply::attr(const std::string& name) const {

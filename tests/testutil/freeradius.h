@@ -17,8 +17,8 @@
 
 namespace ispbox::testutil {
 
-// A UDP port on 127.0.0.1 that was free a moment ago (bound with port 0, then released).
-int freeUdpPort();
+// Octets as radclient prints and reads them: "0x" and lower-case hex (Class, binary attributes).
+std::string radiusHex(std::string_view octets);
 
 // Attribute lines for an MS-CHAPv2 Access-Request (RFC 2759, RFC 2548), for radclient: User-Name,
 // MS-CHAP-Challenge and MS-CHAP2-Response computed from the password. radtest -t mschap only does

@@ -99,20 +99,31 @@ std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
   return std::nullopt;
 }
 
-int freeTcpPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+int freePort(int type) {
+  int fd = socket(AF_INET, type, 0);
+  if (fd < 0) throw std::runtime_error("socket failed");
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+  socklen_t len = sizeof a;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
     close(fd);
     throw std::runtime_error("bind failed");
   }
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   close(fd);
   return ntohs(a.sin_port);
+}
+} // namespace
+
+int freeTcpPort() {
+  return freePort(SOCK_STREAM);
+}
+
+int freeUdpPort() {
+  return freePort(SOCK_DGRAM);
 }
 
 std::string buildDir() {

@@ -36,6 +36,8 @@ private:
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bound with port 0, then released).
 int freeTcpPort();
+// The same for UDP.
+int freeUdpPort();
 // The directory holding the test binaries' sibling programs (set by CMake as ISPBOX_BUILD_DIR).
 std::string buildDir();
 
