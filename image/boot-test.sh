@@ -13,6 +13,9 @@
 #     of ISPBOX-MIB through ispbox-agentx (skipped while the subagent's package is not built)
 #   - the root is read-only, the state partition is /var/lib/ispbox, no unit failed
 #   - an in-place upgrade with the .debs (ispbox-upgrade) and a reboot keep the state
+#   - an A/B update: the RAUC bundle (on a second, read-only disk) goes into slot B, the box
+#     boots B and confirms it, keeping the state and its identity; then a boot of B that is never
+#     confirmed makes GRUB fall back to slot A
 # and prints figures: image size, time from power-on to all services ready, idle memory of each
 # daemon. Secrets are read through the QEMU guest agent, as the hypervisor's administrator can.
 #
@@ -43,6 +46,9 @@ step() { echo "== $*"; }
 image/deps.sh
 if [ $build -eq 1 ]; then image/build.sh; fi
 [ -s "$OUT/ispbox.qcow2" ] || fail "no image in $OUT (run image/build.sh)"
+bundles=("$OUT"/ispbox-*.raucb)
+[ -s "${bundles[0]}" ] || fail "no RAUC bundle in $OUT (run image/build.sh)"
+BUNDLE=${bundles[0]}
 
 T=$(mktemp -d)
 QEMU_PID=""
@@ -71,6 +77,11 @@ while [ "$SNMP_PORT" = "$RAD_PORT" ]; do SNMP_PORT=$(free_port udp); done
 
 # The built image stays pristine: the VM writes to an overlay.
 qemu-img create -q -f qcow2 -b "$OUT/ispbox.qcow2" -F qcow2 "$T/disk.qcow2"
+# The update bundle reaches the box on a second disk, as on a USB stick.
+mkdir "$T/bundle"
+ln "$BUNDLE" "$T/bundle/" 2>/dev/null || cp "$BUNDLE" "$T/bundle/"
+mkfs.ext4 -q -F -L ispbox-bundle -d "$T/bundle" "$T/bundle.img" "$(($(du -m "$BUNDLE" | cut -f1) * 11 / 10 + 32))M"
+rm -rf "$T/bundle"
 firmware=()
 if [ $uefi -eq 1 ]; then
   cp /usr/share/OVMF/OVMF_VARS_4M.fd "$T/vars.fd"
@@ -85,6 +96,7 @@ t_start=$(date +%s.%N)
 qemu-system-x86_64 -accel "${ISPBOX_QEMU_ACCEL:-tcg}" -m 1024 -smp 2 -display none \
   "${firmware[@]}" -serial "file:$T/console.log" -monitor none \
   -drive "file=$T/disk.qcow2,format=qcow2,if=virtio" \
+  -drive "file=$T/bundle.img,format=raw,if=virtio,readonly=on" \
   -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$API_PORT-:8443,hostfwd=udp:127.0.0.1:$RAD_PORT-:1812,hostfwd=udp:127.0.0.1:$SNMP_PORT-:161" \
   -chardev "socket,path=$QGA,server=on,wait=off,id=qga0" -device virtio-serial \
   -device virtserialport,chardev=qga0,name=org.qemu.guest_agent.0 \
@@ -194,22 +206,65 @@ api -f "$API/subscribers/boot-test" | grep -q '"username":"boot-test"' || fail "
 radius_check
 echo "after the upgrade: subscriber kept, Access-Accept"
 
+reboot_guest() { # reboots and waits until the new boot is ready
+  local boot_id new_id=""
+  boot_id=$(qga read /proc/sys/kernel/random/boot_id)
+  qga exec /bin/systemctl reboot >/dev/null 2>&1 || true
+  t_start=$(date +%s.%N)
+  for _ in $(seq 1 "$BOOT_TIMEOUT"); do
+    new_id=$(timeout 10 python3 "$SRC/image/qga.py" "$QGA" read /proc/sys/kernel/random/boot_id 2>/dev/null || true)
+    [ -n "$new_id" ] && [ "$new_id" != "$boot_id" ] && break
+    sleep 2
+  done
+  [ "$new_id" != "$boot_id" ] || fail "the guest did not reboot"
+  wait_ready
+}
+state_kept() { # $1: after what
+  [ "$(qga read /var/lib/ispbox/admin.token | tr -d '\n')" = "$TOKEN" ] || fail "the admin token changed ($1)"
+  [ "$(qga read /var/lib/ispbox/secrets/root.password)" = "$root_pw" ] || fail "the root password file changed ($1)"
+  for _ in $(seq 1 60); do api -f -o /dev/null "$API/health" && break; sleep 1; done
+  api -f "$API/subscribers/boot-test" | grep -q '"username":"boot-test"' || fail "the subscriber is gone ($1)"
+  radius_check
+}
+booted_slot() { qga read /proc/cmdline | sed -n 's/.*rauc\.slot=\([AB]\).*/\1/p'; }
+grubenv() { qga exec /usr/bin/grub-editenv /boot/efi/grub/grubenv list; }
+
 step "reboot keeps the state and the secrets"
-boot_id=$(qga read /proc/sys/kernel/random/boot_id)
-qga exec /bin/systemctl reboot >/dev/null 2>&1 || true
-t_start=$(date +%s.%N)
-for _ in $(seq 1 "$BOOT_TIMEOUT"); do
-  new_id=$(timeout 10 python3 "$SRC/image/qga.py" "$QGA" read /proc/sys/kernel/random/boot_id 2>/dev/null || true)
-  [ -n "$new_id" ] && [ "$new_id" != "$boot_id" ] && break
-  sleep 2
-done
-[ "$new_id" != "$boot_id" ] || fail "the guest did not reboot"
-wait_ready
+[ "$(booted_slot)" = A ] || fail "the first boot is not from slot A"
+reboot_guest
 echo "second boot: ready in $(elapsed) s"
-[ "$(qga read /var/lib/ispbox/admin.token | tr -d '\n')" = "$TOKEN" ] || fail "the admin token changed"
-[ "$(qga read /var/lib/ispbox/secrets/root.password)" = "$root_pw" ] || fail "the root password changed"
-for _ in $(seq 1 60); do api -f -o /dev/null "$API/health" && break; sleep 1; done
-api -f "$API/subscribers/boot-test" | grep -q '"username":"boot-test"' || fail "the subscriber is gone after a reboot"
-radius_check
+state_kept "after a reboot"
 echo "after the reboot: token, secrets and subscriber kept, Access-Accept"
+
+step "A/B update: $(basename "$BUNDLE") into slot B"
+machine_id=$(qga read /etc/machine-id)
+shadow_root=$(qga exec /usr/bin/awk -F: '$1 == "root" { print $2 }' /etc/shadow)
+qga exec /bin/mkdir -p /run/bundle >/dev/null
+qga exec /bin/mount -o ro LABEL=ispbox-bundle /run/bundle >/dev/null || fail "mounting the bundle disk"
+t_install=$(date +%s)
+QGA_EXEC_TIMEOUT=1800 qga exec /usr/sbin/ispbox-upgrade "/run/bundle/$(basename "$BUNDLE")" >"$T/rauc.log" 2>&1 ||
+  { tail -30 "$T/rauc.log" >&2; fail "ispbox-upgrade with the bundle"; }
+grep -E "ispbox-rauc-hook|ispbox-upgrade" "$T/rauc.log" || true
+echo "bundle installed in $(($(date +%s) - t_install)) s"
+grubenv | grep -qx 'ORDER=B A' || { grubenv >&2; fail "RAUC did not make slot B the next boot"; }
+reboot_guest
+[ "$(booted_slot)" = B ] || { grubenv >&2; fail "the box did not boot slot B after the update"; }
+echo "slot B: ready in $(elapsed) s"
+env_b=$(grubenv)
+grep -qx B_OK=1 <<<"$env_b" && grep -qx B_TRY=0 <<<"$env_b" ||
+  { echo "$env_b" >&2; fail "slot B was not confirmed (ispbox-mark-good)"; }
+[ "$(qga read /etc/machine-id)" = "$machine_id" ] || fail "the machine ID changed with the slot"
+[ "$(qga exec /usr/bin/awk -F: '$1 == "root" { print $2 }' /etc/shadow)" = "$shadow_root" ] ||
+  fail "the console root password changed with the slot"
+qga exec /bin/findmnt -no OPTIONS / | tr ',' '\n' | grep -qx ro || fail "slot B's root is not read-only"
+state_kept "after the A/B update"
+echo "slot B: confirmed; state, machine ID, root password kept; Access-Accept"
+
+step "a boot of slot B that is never confirmed falls back to slot A"
+# What GRUB sees after B booted and hung before ispbox-mark-good: B_TRY=1.
+qga exec /usr/bin/grub-editenv /boot/efi/grub/grubenv set B_TRY=1 >/dev/null
+reboot_guest
+[ "$(booted_slot)" = A ] || { grubenv >&2; fail "GRUB did not fall back to slot A"; }
+state_kept "after falling back to slot A"
+echo "fell back to slot A in $(elapsed) s; state kept, Access-Accept"
 echo "boot test: PASS"

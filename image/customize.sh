@@ -3,21 +3,22 @@
 # mmdebstrap customize hook of image/build.sh: turns the Debian 12 tree in $1 into the ispbox
 # appliance (the overlay of rootfs/overlay, services, boot loader images). ispbox's packages are
 # already installed: mmdebstrap installed them with apt, with their dependencies from Debian.
-#   image/customize.sh ROOTDIR OVERLAY_DIR KERNEL_ARGS
+#   image/customize.sh ROOTDIR OVERLAY_DIR DISK_ID RAUC_KEYRING
 set -euo pipefail
-R=$1 OVERLAY=$2 KERNEL_ARGS=$3
+R=$1 OVERLAY=$2 DISK_ID=$3 KEYRING=$4
 in_root() { chroot "$R" "$@"; }
 for p in ispbox ispboxd ispbox-common; do
   in_root dpkg-query -W -f='${Status}\n' "$p" | grep -q 'install ok installed' ||
     { echo "customize: package $p is not installed" >&2; exit 1; }
 done
 
-# The overlay: files only the image has (fstab, network, journald, boot menu, maintenance tools).
+# The overlay: files only the image has (fstab, network, journald, RAUC, maintenance tools).
 cp -a "$OVERLAY/." "$R/"
-sed -i "s|@KERNEL_ARGS@|$KERNEL_ARGS|" "$R/boot/grub/grub.cfg"
+sed -i "s|@DISK_ID@|$DISK_ID|g" "$R/etc/rauc/system.conf"
+install -m 0644 "$KEYRING" "$R/etc/rauc/keyring.pem"
 in_root systemctl enable systemd-networkd.service systemd-resolved.service \
   ispbox-image-firstboot.service ispbox-firstboot.service ispboxd.service freeradius.service \
-  snmpd.service ispbox-console.service >/dev/null 2>&1
+  snmpd.service ispbox-console.service ispbox-mark-good.service >/dev/null 2>&1
 if [ -f "$R/lib/systemd/system/ispbox-agentx.service" ]; then
   in_root systemctl enable ispbox-agentx.service >/dev/null 2>&1
 fi
@@ -40,19 +41,21 @@ usermod -R "$R" -p '*' root # no password until the first boot sets one
 mkdir -p "$R/boot/efi"
 
 # Boot loader images, made here with the tree's own GRUB: BIOS core.img (written after the MBR)
-# and the UEFI removable-media loader. Both find the root by its label and read its grub.cfg.
+# and the UEFI removable-media loader. Both find the EFI system partition by its label and read
+# the A/B boot menu there (image/esp/grub.cfg); every module it uses is built in, so the ESP holds
+# no GRUB modules that could disagree with the loader.
 cat >"$R/tmp/early.cfg" <<'CFG'
-search --no-floppy --label ispbox-root --set=root
-set prefix=($root)/boot/grub
+search --no-floppy --label ISPBOX-EFI --set=root
+set prefix=($root)/grub
 CFG
-MODS="normal linux ext2 part_msdos part_gpt search search_label configfile echo test serial
-  terminal boot gzio ls cat reboot halt"
+MODS="normal linux ext2 fat part_msdos part_gpt search search_label configfile echo test serial
+  terminal boot gzio ls cat reboot halt loadenv regexp"
 # shellcheck disable=SC2086
-in_root grub-mkimage -O i386-pc -o /tmp/core.img -c /tmp/early.cfg -p /boot/grub \
+in_root grub-mkimage -O i386-pc -o /tmp/core.img -c /tmp/early.cfg -p /grub \
   biosdisk $MODS
 # shellcheck disable=SC2086
-in_root grub-mkimage -O x86_64-efi -o /tmp/BOOTX64.EFI -c /tmp/early.cfg -p /boot/grub \
-  fat efi_gop efi_uga $MODS
+in_root grub-mkimage -O x86_64-efi -o /tmp/BOOTX64.EFI -c /tmp/early.cfg -p /grub \
+  efi_gop efi_uga $MODS
 mkdir -p "$R/usr/lib/ispbox/boot"
 mv "$R/tmp/core.img" "$R/tmp/BOOTX64.EFI" "$R/usr/lib/ispbox/boot/"
 cp "$R/usr/lib/grub/i386-pc/boot.img" "$R/usr/lib/ispbox/boot/"

@@ -3,7 +3,7 @@
 # Installs the Debian 12 packages the image builder and the boot test need, when any is missing.
 set -euo pipefail
 PACKAGES=(mmdebstrap qemu-system-x86 qemu-utils dosfstools mtools fdisk e2fsprogs ovmf
-  grub-pc-bin grub-efi-amd64-bin freeradius-utils snmp curl openssl python3 iproute2)
+  grub-pc-bin grub-efi-amd64-bin grub-common rauc squashfs-tools freeradius-utils snmp curl openssl python3 iproute2)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")

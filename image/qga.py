@@ -6,10 +6,12 @@ hypervisor's administrator would use it): read a file, run a command, copy a fil
   qga.py SOCKET ping [TIMEOUT_S]       wait until the agent answers
   qga.py SOCKET read PATH              print a guest file
   qga.py SOCKET exec CMD [ARG...]      run a command; print its output, exit with its status
+                                       (gives up after QGA_EXEC_TIMEOUT seconds, default 300)
   qga.py SOCKET write LOCAL REMOTE     copy a local file into the guest
 """
 import base64
 import json
+import os
 import random
 import socket
 import sys
@@ -111,7 +113,7 @@ def main():
             agent.write(f.read(), args[1])
         return 0
     if cmd == "exec":
-        code, out = agent.exec(args)
+        code, out = agent.exec(args, timeout=float(os.environ.get("QGA_EXEC_TIMEOUT", 300)))
         sys.stdout.buffer.write(out)
         return code
     sys.exit(__doc__)
