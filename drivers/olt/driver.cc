@@ -116,11 +116,13 @@ std::string detectVendor(const snmp::Oid& oid, std::string_view descr) {
 }
 
 std::vector<std::string> supportedVendors() {
-  return {"zte"};
+  return {"zte", "huawei", "fiberhome"};
 }
 
 std::unique_ptr<Driver> makeDriver(std::string_view vendor) {
   if (vendor == "zte") return makeZteDriver();
+  if (vendor == "huawei") return makeHuaweiDriver();
+  if (vendor == "fiberhome") return makeFiberhomeDriver();
   return nullptr;
 }
 

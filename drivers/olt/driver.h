@@ -156,6 +156,8 @@ public:
   virtual Plan probePlan() const = 0;
   virtual void applyProbe(const Collected& c) = 0;
   virtual Plan plan(DataClass cls) const = 0;
+  // The lowest ONU id on a PON, as on the OLT's CLI (Huawei numbers ONTs from 0).
+  virtual uint32_t firstOnuId() const { return 1; }
   virtual void parse(DataClass cls, const Collected& c, Snapshot& out) const = 0;
   // The SETs for a write, or nullopt with *why when the OLT cannot do it over SNMP.
   virtual std::optional<std::vector<snmp::VarBind>> write(const WriteRequest& w,

@@ -9,5 +9,7 @@
 namespace ispbox::olt {
 
 std::unique_ptr<Driver> makeZteDriver();
+std::unique_ptr<Driver> makeHuaweiDriver();
+std::unique_ptr<Driver> makeFiberhomeDriver();
 
 } // namespace ispbox::olt

@@ -13,6 +13,7 @@
 #include <regex>
 #include <tuple>
 
+#include "drivers/olt/table_util.h"
 #include "drivers/olt/vendors.h"
 
 namespace ispbox::olt {
@@ -58,24 +59,16 @@ namespace {
 
 using snmp::Oid;
 using snmp::Value;
+using table::col;
+using table::cols;
+using table::kIfEntry;
+using table::kIfXEntry;
+using table::text;
 
 Oid z(std::initializer_list<uint32_t> tail) {
   Oid o{1, 3, 6, 1, 4, 1, 3902};
   o.insert(o.end(), tail);
   return o;
-}
-
-Oid col(const Oid& table_entry, uint32_t c) {
-  Oid o(table_entry);
-  o.push_back(c);
-  return o;
-}
-
-std::vector<Oid> cols(const Oid& entry, std::initializer_list<uint32_t> cs) {
-  std::vector<Oid> out;
-  for (uint32_t c : cs)
-    out.push_back(col(entry, c));
-  return out;
 }
 
 // Table entries (…Entry OIDs; the column number follows).
@@ -101,20 +94,9 @@ const Oid kCardEnv = z({1082, 10, 10, 2, 1, 6, 1});
 const Oid kShelfEnv = z({1082, 10, 10, 2, 1, 5, 1});
 const Oid kFan = z({1082, 10, 10, 2, 4, 11, 1});
 const Oid kPower = z({1082, 10, 10, 2, 3, 11, 1});
-const Oid kIfEntry = {1, 3, 6, 1, 2, 1, 2, 2, 1};
-const Oid kIfXEntry = {1, 3, 6, 1, 2, 1, 31, 1, 1, 1};
 
 std::optional<int64_t> num(const Value& v) {
   return v.asInt();
-}
-
-std::string text(const Value& v) {
-  std::string out;
-  for (unsigned char c : v.s)
-    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
-  while (!out.empty() && out.back() == ' ')
-    out.pop_back();
-  return out;
 }
 
 using OnuKey = std::tuple<uint32_t, uint32_t, uint32_t>;
@@ -414,18 +396,8 @@ public:
 
   std::optional<std::vector<snmp::VarBind>> write(const WriteRequest& w,
                                                   std::string* why) const override {
-    auto str = [](const Oid& o, std::string s) {
-      snmp::VarBind vb{o, {}};
-      vb.value.type = Value::Type::String;
-      vb.value.s = std::move(s);
-      return vb;
-    };
-    auto integer = [](const Oid& o, int64_t i) {
-      snmp::VarBind vb{o, {}};
-      vb.value.type = Value::Type::Integer;
-      vb.value.i = i;
-      return vb;
-    };
+    const auto str = table::stringBind;
+    const auto integer = table::integerBind;
     const Oid a_idx = {zte::indexA(w.slot, w.port), w.onu};
     const Oid b_idx = {zte::indexB(w.slot, w.port), w.onu};
     if (w.op == "rename") {

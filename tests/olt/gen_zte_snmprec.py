@@ -78,6 +78,15 @@ class Rec:
                 else:
                     f.write(f"{oid}|{tag}|{value}\n")
 
+    def save(self, out, expected_path, expected, what):
+        """Writes the recording, and the expected JSON when asked for."""
+        self.write(out)
+        if expected_path:
+            with open(expected_path, "w") as f:
+                json.dump(expected, f, indent=1)
+        print(f"wrote {len(self.rows)} objects, {len(expected['onus'])} {what} to {out}",
+              file=sys.stderr)
+
 
 def date_and_time(ts):
     t = __import__("time").gmtime(ts)
@@ -334,11 +343,7 @@ def main():
                     exp["unconfigured"].append({"slot": slot, "port": port,
                                                 "serial": "ZTEG%08X" % tail,
                                                 "type": "ZTE-F660" if an else ""})
-    r.write(a.out)
-    if a.expected:
-        with open(a.expected, "w") as f:
-            json.dump(exp, f, indent=1)
-    print(f"wrote {len(r.rows)} objects, {len(exp['onus'])} ONUs to {a.out}", file=sys.stderr)
+    r.save(a.out, a.expected, exp, "ONUs")
 
 
 if __name__ == "__main__":

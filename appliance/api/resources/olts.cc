@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "appliance/api/api_error.h"
@@ -199,12 +200,13 @@ pb::OltStatus statusOf(const store::ReadTxn& txn, const std::string& id) {
   return store::getOltStatus(txn, id).value_or(pb::OltStatus{});
 }
 
+// Positions are the OLT's own numbering: 1-based on ZTE and FiberHome, 0-based on Huawei.
 uint32_t pathNum(const ApiRequest& req, const std::string& name, uint32_t max) {
   const std::string& v = req.param(name);
   uint32_t n = 0;
   if (v.empty() || v.size() > 3 || !std::all_of(v.begin(), v.end(), ::isdigit) ||
-      (n = static_cast<uint32_t>(std::stoul(v))) == 0 || n > max)
-    throw ApiError(400, "invalid_path", name + " must be a number from 1 to " + std::to_string(max),
+      (n = static_cast<uint32_t>(std::stoul(v))) > max)
+    throw ApiError(400, "invalid_path", name + " must be a number from 0 to " + std::to_string(max),
                    name);
   return n;
 }
@@ -263,9 +265,14 @@ void applyOlt(const Json& body, pb::Olt& o, bool create) {
   if (auto v = f.u64("port", 1, 65535)) o.set_port(static_cast<uint32_t>(*v));
   if (auto v =
           f.oneOf("vendor", {"auto", "zte", "huawei", "fiberhome", "vsol", "bdcom", "cdata"})) {
-    if (*v != "auto" && !olt::makeDriver(*v))
-      throw ApiError::invalid("vendor", "no driver for " + *v + " yet (supported: auto, zte)",
+    if (*v != "auto" && !olt::makeDriver(*v)) {
+      std::string supported = "auto";
+      for (const auto& name : olt::supportedVendors())
+        supported += ", " + name;
+      throw ApiError::invalid("vendor",
+                              "no driver for " + *v + " yet (supported: " + supported + ")",
                               "unsupported_vendor");
+    }
     o.set_vendor(*v);
   }
   if (f.has("description")) o.set_description(f.str("description", 0, 256).value_or(""));
@@ -654,24 +661,28 @@ void addOltRoutes(Router& router, ApiContext& ctx) {
     return ApiReply{200, {{"items", items}}};
   });
 
-  // Free ONU ids per PON ("empty slots"): 1..max_onus minus the ids in use.
+  // Free ONU ids per PON ("empty slots"): max_onus ids from the first one, minus those in use.
   router.add("GET", "/api/v1/olts/{id}/empty-slots", Role::ReadOnly, [&env](const ApiRequest& req) {
-    const auto qslot = queryNum(req, "slot", 1, 255);
-    const auto qport = queryNum(req, "port", 1, 255);
+    const auto qslot = queryNum(req, "slot", 0, 255);
+    const auto qport = queryNum(req, "port", 0, 255);
     auto txn = env.read();
     auto o = mustOlt(txn, req.param("id"));
+    // ONU ids start at 1, or at 0 where the OLT's CLI numbers them so (Huawei).
+    const auto st = store::getOltStatus(txn, o.id());
+    const auto driver = st ? olt::makeDriver(st->vendor()) : nullptr;
+    const uint32_t first = driver ? driver->firstOnuId() : 1;
+    std::map<std::pair<uint32_t, uint32_t>, std::set<uint32_t>> in_use;
+    store::forEachOnu(txn, o.id(), 0, 0, "", [&](std::string_view, const pb::Onu& u) {
+      in_use[{u.slot(), u.port()}].insert(u.onu_id());
+      return true;
+    });
     Json items = Json::array();
     store::forEachPon(txn, o.id(), [&](const pb::PonPort& p) {
       if ((qslot && p.slot() != *qslot) || (qport && p.port() != *qport)) return true;
-      std::vector<bool> used(p.max_onus() + 1, false);
-      store::forEachOnu(txn, o.id(), p.slot(), p.port(), "",
-                        [&](std::string_view, const pb::Onu& u) {
-                          if (u.onu_id() < used.size()) used[u.onu_id()] = true;
-                          return true;
-                        });
+      const auto& used = in_use[{p.slot(), p.port()}];
       Json free_ids = Json::array();
-      for (uint32_t i = 1; i < used.size(); ++i)
-        if (!used[i]) free_ids.push_back(i);
+      for (uint32_t i = first; i < first + p.max_onus(); ++i)
+        if (!used.count(i)) free_ids.push_back(i);
       items.push_back({{"slot", p.slot()},
                        {"port", p.port()},
                        {"max_onus", p.max_onus()},
@@ -684,8 +695,8 @@ void addOltRoutes(Router& router, ApiContext& ctx) {
 
   router.add("GET", "/api/v1/olts/{id}/onus", Role::ReadOnly, [&env](const ApiRequest& req) {
     const Page page = pageParams(req);
-    const auto slot = queryNum(req, "slot", 1, 255);
-    const auto port = queryNum(req, "port", 1, 255);
+    const auto slot = queryNum(req, "slot", 0, 255);
+    const auto port = queryNum(req, "port", 0, 255);
     if (port && !slot) throw ApiError(400, "invalid_query", "port needs slot", "port");
     const auto state = req.query("state");
     if (state && *state != "online" && *state != "offline" && *state != "los" &&
@@ -700,7 +711,8 @@ void addOltRoutes(Router& router, ApiContext& ctx) {
     std::string last;
     store::forEachOnu(txn, o.id(), slot.value_or(0), port.value_or(0), page.after,
                       [&](std::string_view key, const pb::Onu& u) {
-                        if (slot && !port && u.slot() != *slot) return true;
+                        // Slot or port 0 (Huawei) scans the whole OLT: filter here.
+                        if ((slot && u.slot() != *slot) || (port && u.port() != *port)) return true;
                         if (state && !(*state == "online"    ? u.online()
                                        : *state == "offline" ? !u.online()
                                                              : u.phase() == *state))
