@@ -137,9 +137,13 @@ public:
   void beginGeneration() { ++generation_; }
   void touch(Row* row) { row->generation = generation_; }
   template <class F> size_t sweep(F&& gone) {
+    return sweepIf([](const Row&) { return true; }, gone);
+  }
+  // The same for a partial reload: only rows for which in_scope(row) holds are candidates.
+  template <class P, class F> size_t sweepIf(P&& in_scope, F&& gone) {
     std::vector<Row*> stale;
     forEach([&](Row& r) {
-      if (r.generation != generation_) stale.push_back(&r);
+      if (r.generation != generation_ && in_scope(r)) stale.push_back(&r);
     });
     for (Row* r : stale) {
       gone(*r);

@@ -482,11 +482,14 @@ void Mib::apply(const StoreDelta& d) {
 
 void Mib::apply(const DeviceSnapshot& snap) {
   const bool notify_ok = devices_loaded_;
+  // Which OLTs' rows this snapshot speaks for (all of them when full).
+  const std::unordered_set<uint32_t> scope(snap.olts_replaced.begin(), snap.olts_replaced.end());
+  auto inScope = [&](uint32_t olt) { return snap.full || scope.count(olt) > 0; };
 
   olts_->beginGeneration();
   std::vector<std::unique_ptr<OltRow>> new_olts;
   for (const auto& o : snap.olts) {
-    if (o.index == 0) continue;
+    if (o.index == 0 || !inScope(o.index)) continue;
     const std::vector<oid> idx{o.index};
     if (auto* row = olts_->find(idx)) {
       const Reachability before = row->info.state;
@@ -509,12 +512,12 @@ void Mib::apply(const DeviceSnapshot& snap) {
     }
   }
   olts_->insert(std::move(new_olts));
-  olts_->sweep([](OltRow&) {});
+  olts_->sweepIf([&](const OltRow& r) { return inScope(r.info.index); }, [](OltRow&) {});
 
   pons_->beginGeneration();
   std::vector<std::unique_ptr<PonRow>> new_pons;
   for (const auto& p : snap.pons) {
-    if (p.olt == 0 || p.pon == 0) continue;
+    if (p.olt == 0 || p.pon == 0 || !inScope(p.olt)) continue;
     const std::vector<oid> idx{p.olt, p.pon};
     if (auto* row = pons_->find(idx)) {
       row->info = p;
@@ -527,12 +530,12 @@ void Mib::apply(const DeviceSnapshot& snap) {
     }
   }
   pons_->insert(std::move(new_pons));
-  pons_->sweep([](PonRow&) {});
+  pons_->sweepIf([&](const PonRow& r) { return inScope(r.info.olt); }, [](PonRow&) {});
 
   onus_->beginGeneration();
   std::vector<std::unique_ptr<OnuRow>> new_onus;
   for (const auto& o : snap.onus) {
-    if (o.olt == 0 || o.pon == 0 || o.onu > 65535) continue;
+    if (o.olt == 0 || o.pon == 0 || o.onu > 65535 || !inScope(o.olt)) continue;
     const std::vector<oid> idx{o.olt, o.pon, o.onu};
     if (auto* row = onus_->find(idx)) {
       const OnuState before = row->info.state;
@@ -554,7 +557,7 @@ void Mib::apply(const DeviceSnapshot& snap) {
     }
   }
   onus_->insert(std::move(new_onus));
-  onus_->sweep([](OnuRow&) {});
+  onus_->sweepIf([&](const OnuRow& r) { return inScope(r.info.olt); }, [](OnuRow&) {});
 
   // Per-OLT and per-port counts.
   struct Counts {

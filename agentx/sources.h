@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// What the subagent serves, as plain data, and where it comes from. The MIB layer (mib.h) only
-// ever sees these types, never the store or a device driver, so the tables can be filled from the
-// store (store_reader.h), from OLT data once the OLT store lands, or from generated rows (bench).
+// What the subagent serves, as plain data. The MIB layer (mib.h) only ever sees these types, never
+// the store or a device driver, so the tables can be filled from the store (store_reader.h,
+// device_reader.h) or from generated rows (bench).
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -78,23 +77,27 @@ struct OnuInfo {
 
 // Device state that the controller polls: OLTs, their PON ports and ONUs, and NAS reachability.
 struct DeviceSnapshot {
+  // true: the lists hold every OLT with its ports and ONUs, and anything not in them is gone.
+  // false: only the OLTs numbered in olts_replaced changed; their rows are replaced by what the
+  // lists hold for them (an OLT listed there but absent from `olts` is gone with its rows), and
+  // every other OLT's rows stay as they are.
+  bool full = true;
+  std::vector<uint32_t> olts_replaced;
   std::vector<OltInfo> olts;
   std::vector<PonInfo> pons;
   std::vector<OnuInfo> onus;
-  std::vector<std::pair<std::string, Reachability>> nas_states; // NAS name -> state
+  std::vector<std::pair<std::string, Reachability>> nas_states; // NAS name -> state, always all
 };
 
 // Called on the agent's refresh timer, on the agent thread: must be quick and must not block on
-// the network. Fills *out with the whole current state and returns true, or returns false when
-// nothing changed since the previous call.
+// the network. Fills *out and returns true, or returns false when nothing changed since the
+// previous call.
 class DeviceSource {
 public:
   virtual ~DeviceSource() = default;
   virtual bool poll(DeviceSnapshot* out) = 0;
+  // After a failed poll: the next one starts over with a full snapshot.
+  virtual void reset() {}
 };
-
-// No OLT data exists in the store yet (the OLT issue adds it): no OLTs, PON ports or ONUs, and
-// every NAS unknown(1). Replace with a store-backed source when those tables land.
-std::unique_ptr<DeviceSource> makeEmptyDeviceSource();
 
 } // namespace ispbox::agentx

@@ -51,9 +51,7 @@ void onRefreshAlarm(unsigned int, void* arg) {
 } // namespace
 
 Subagent::Subagent(SubagentOptions options, std::unique_ptr<DeviceSource> devices)
-    : options_(std::move(options)), devices_(std::move(devices)) {
-  if (!devices_) devices_ = makeEmptyDeviceSource();
-}
+    : options_(std::move(options)), devices_(std::move(devices)) {}
 
 Subagent::~Subagent() = default;
 
@@ -65,6 +63,7 @@ void Subagent::refresh() {
       eo.read_only = true;
       env_ = store::Env::open(eo);
       reader_ = std::make_unique<StoreReader>(*env_);
+      if (!devices_) devices_ = std::make_unique<StoreDeviceSource>(*env_);
       ISPBOX_LOG(Info, "AGENTX_STORE_OPEN") << "serving the store in " << options_.state_dir;
     } catch (const std::exception& e) {
       if (!store_warned_)
@@ -90,6 +89,7 @@ void Subagent::refresh() {
       reader_->reset();
     }
   }
+  if (!devices_) return; // the store is not open yet
   try {
     DeviceSnapshot snap;
     if (devices_->poll(&snap)) {
@@ -99,6 +99,7 @@ void Subagent::refresh() {
     }
   } catch (const std::exception& e) {
     ISPBOX_LOG(Error, "AGENTX_REFRESH_FAILED") << "device refresh failed: " << e.what();
+    devices_->reset();
   }
 }
 

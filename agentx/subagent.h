@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "agentx/device_reader.h"
 #include "agentx/mib.h"
 #include "agentx/sources.h"
 #include "agentx/store_reader.h"
@@ -37,7 +38,9 @@ struct SubagentOptions {
 
 class Subagent {
 public:
-  Subagent(SubagentOptions options, std::unique_ptr<DeviceSource> devices);
+  // devices: where OLTs, PON ports, ONUs and NAS reachability come from; nullptr = the store
+  // (device_reader.h), opened with the rest of it.
+  Subagent(SubagentOptions options, std::unique_ptr<DeviceSource> devices = nullptr);
   ~Subagent();
   Subagent(const Subagent&) = delete;
   Subagent& operator=(const Subagent&) = delete;

@@ -28,6 +28,9 @@ const std::map<std::string, std::set<std::string>> kKnownKeys = {
      {"enabled", "inventory_s", "state_s", "optics_s", "traffic_s", "max_inflight",
       "max_repetitions", "timeout_ms", "retries", "reload_s", "history_raw_keep_h",
       "history_keep_days"}},
+    {"nas_probe",
+     {"enabled", "interval_s", "timeout_ms", "failures", "accounting_window_s", "icmp", "api_port",
+      "max_in_flight"}},
 };
 
 [[noreturn]] void fail(const std::string& source, const toml::source_region& where,
@@ -211,6 +214,20 @@ Config parseConfig(std::string_view text, const std::string& source) {
   c.olt.reload_s = oltInt("reload_s", 5, 1, 3600);
   c.olt.history_raw_keep_h = oltInt("history_raw_keep_h", 48, 1, 24 * 365);
   c.olt.history_keep_days = oltInt("history_keep_days", 90, 1, 3650);
+  const auto& np = section("nas_probe");
+  auto npInt = [&](const char* key, unsigned def, int64_t lo, int64_t hi) {
+    return static_cast<unsigned>(getInt(np, source, "nas_probe", key, def, lo, hi));
+  };
+  c.nas_probe.enabled = get<bool>(np, source, "nas_probe", "enabled", true);
+  c.nas_probe.interval_s = npInt("interval_s", 30, 1, 3600);
+  c.nas_probe.timeout_ms = npInt("timeout_ms", 1000, 50, 30000);
+  c.nas_probe.failures = npInt("failures", 3, 1, 100);
+  c.nas_probe.accounting_window_s = npInt("accounting_window_s", 120, 0, 86400);
+  c.nas_probe.icmp = get<bool>(np, source, "nas_probe", "icmp", true);
+  c.nas_probe.api_port = get<bool>(np, source, "nas_probe", "api_port", true);
+  c.nas_probe.max_in_flight = npInt("max_in_flight", 32, 1, 1024);
+  if (c.nas_probe.timeout_ms >= c.nas_probe.interval_s * 1000)
+    throw ConfigError(source + ": nas_probe.timeout_ms must be shorter than nas_probe.interval_s");
   return c;
 }
 

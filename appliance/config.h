@@ -8,6 +8,7 @@
 
 #include "appliance/api/server.h"
 #include "appliance/enforcer/enforcer.h"
+#include "appliance/nas/probe.h"
 #include "appliance/olt/poller.h"
 #include "appliance/routeros/service.h"
 #include "common/log.h"
@@ -31,6 +32,7 @@ struct Config {
   bool routeros_enabled = true;      // [routeros] enabled
   routeros::ServiceOptions routeros; // [routeros]
   OltPollerOptions olt;              // [olt]
+  NasProbeOptions nas_probe;         // [nas_probe]
 };
 
 class ConfigError : public std::runtime_error {

@@ -154,6 +154,8 @@ int Daemon::run() {
   // The OLT poller runs on the same loop; the API reaches it for SNMP writes.
   OltPoller poller(io, *env, config_.olt);
   server.context().olt_writes = &poller;
+  // NAS reachability for the API and ISPBOX-MIB (ispboxNasState).
+  NasProber nas_prober(io, *env, config_.nas_probe);
   server.start();
   const auto url_file = config_.state.dir / "api.url";
   try {
@@ -187,12 +189,14 @@ int Daemon::run() {
 
   if (routeros) routeros->start();
   poller.start();
+  nas_prober.start();
   ISPBOX_LOG(Notice, "STARTED") << "ispboxd " << ISPBOX_VERSION << " ready";
   io.run();
 
   // Before the loop runs again below: no new CoA and no new poll from here on.
   if (enforce) enforce->stop();
   poller.stop();
+  nas_prober.stop();
   // The loop has stopped: SSE writers waiting on monitors are released by ending them, then the
   // API stops before the service it calls goes away.
   if (routeros) {

@@ -157,6 +157,8 @@ cat <<INFO
   ISPBOX-MIB over SNMPv3 (numeric; the second line names objects from agentx/mib/ISPBOX-MIB.txt):
     $SNMPWALK -On $SNMP_HOST:$SNMP_PORT .1.3.6.1.4.1.8072.9999.9999.2718
     $SNMPWALK $MIB_OPTS $SNMP_HOST:$SNMP_PORT ISPBOX-MIB::ispboxMIB
+  The DEMO OLT as an NMS sees it (ispboxPonTable, ispboxOnuTable likewise: 32 ports, 2,048 ONUs):
+    ${SNMPWALK/snmpwalk/snmptable} $MIB_OPTS -Cb -OU $SNMP_HOST:$SNMP_PORT ISPBOX-MIB::ispboxOltTable
 
   Try:
     curl -s -H "Authorization: Bearer $TOKEN" $URL/api/v1/plans \\

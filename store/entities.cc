@@ -154,6 +154,24 @@ bool deleteNas(WriteTxn& txn, std::string_view name) {
   txn.erase(Table::NasByIp, old->ip());
   txn.erase(Table::Nas, name);
   recordChange(txn, pb::NAS, name, pb::DELETE);
+  deleteNasStatus(txn, name);
+  return true;
+}
+
+std::optional<pb::NasStatus> getNasStatus(const ReadTxn& txn, std::string_view name) {
+  auto v = txn.get(Table::NasStatus, name);
+  if (!v) return std::nullopt;
+  return decode<pb::NasStatus>(*v, "nas status");
+}
+
+void putNasStatus(WriteTxn& txn, const pb::NasStatus& status) {
+  txn.put(Table::NasStatus, status.name(), encode(status));
+  recordChange(txn, pb::NAS_STATUS, status.name(), pb::PUT);
+}
+
+bool deleteNasStatus(WriteTxn& txn, std::string_view name) {
+  if (!txn.erase(Table::NasStatus, name)) return false;
+  recordChange(txn, pb::NAS_STATUS, name, pb::DELETE);
   return true;
 }
 

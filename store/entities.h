@@ -41,7 +41,12 @@ std::optional<pb::Nas> getNas(const ReadTxn& txn, std::string_view name);
 std::optional<pb::Nas> getNasByIp(const ReadTxn& txn, std::string_view ip);
 // Conflict when another NAS has the same IP.
 void putNas(WriteTxn& txn, const pb::Nas& nas, WriteMode mode);
+// Also forgets the NAS's reachability status.
 bool deleteNas(WriteTxn& txn, std::string_view name);
+// Reachability as ispboxd's NAS probe last wrote it (schema 4); records a NAS_STATUS change.
+std::optional<pb::NasStatus> getNasStatus(const ReadTxn& txn, std::string_view name);
+void putNasStatus(WriteTxn& txn, const pb::NasStatus& status);
+bool deleteNasStatus(WriteTxn& txn, std::string_view name);
 
 // ---- API tokens (only a SHA-256 of the secret is stored) ----
 struct NewToken {

@@ -9,6 +9,7 @@
 
 #include "store/codec.h"
 #include "store/logs.h"
+#include "store/olt.h"
 
 namespace ispbox::store {
 namespace {
@@ -47,6 +48,7 @@ constexpr std::string_view kTableNames[kTableCount] = {
     "onu_history",
     "onu_events",
     "onu_links",
+    "nas_status",
 };
 constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kMinReaderKey = "min_reader_version";
@@ -355,6 +357,8 @@ constexpr Migration kMigrations[] = {
     // Additive: vouchers, RouterOS interface groups and their rate history, OLT monitoring, and
     // the audit log indexed by record for per-subscriber histories (filled from the existing log).
     {3, indexAuditByKey},
+    // Additive: NAS reachability; OLTs get their SNMP number (store/olt.h numberOlts).
+    {4, numberOlts},
 };
 } // namespace
 

@@ -61,6 +61,8 @@ enum class Table : unsigned {
   OnuHistory,       // ONU key + 8-byte big-endian time -> pb::OnuSample
   OnuEvents,        // ONU key + 8-byte big-endian time -> pb::OnuEvent
   OnuLinks,         // username -> ONU key (a subscriber's ONU)
+  // Schema 4: NAS reachability (ispboxd's probe).
+  NasStatus, // NAS name -> pb::NasStatus
   Count_
 };
 constexpr unsigned kTableCount = static_cast<unsigned>(Table::Count_);
@@ -165,7 +167,7 @@ class Env {
 public:
   // The schema this build writes, and the oldest schema whose readers can still use what it
   // writes (stored beside the version, so an older build knows whether it may open the state).
-  static constexpr uint32_t kSchemaVersion = 3;
+  static constexpr uint32_t kSchemaVersion = 4;
   static constexpr uint32_t kMinReaderVersion = 1;
 
   // Opens (and for writers creates and migrates) the environment. Throws StoreError.

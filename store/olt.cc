@@ -69,12 +69,41 @@ std::optional<pb::Olt> getOlt(const ReadTxn& txn, std::string_view id) {
   return decode<pb::Olt>(*v, "olt");
 }
 
-void putOlt(WriteTxn& txn, const pb::Olt& olt, bool create) {
+namespace {
+constexpr std::string_view kOltIndexCounter = "olt_snmp_index";
+
+uint32_t nextOltIndex(WriteTxn& txn) {
+  const uint64_t n = txn.nextSequence(kOltIndexCounter);
+  if (n > UINT32_MAX) throw StoreError(StoreError::Code::Conflict, "OLT numbers exhausted");
+  return static_cast<uint32_t>(n);
+}
+} // namespace
+
+void putOlt(WriteTxn& txn, pb::Olt& olt, bool create) {
+  if (olt.snmp_index() == 0) {
+    auto old = create ? std::nullopt : getOlt(txn, olt.id());
+    olt.set_snmp_index(old && old->snmp_index() ? old->snmp_index() : nextOltIndex(txn));
+  }
   if (create)
     txn.insert(Table::Olts, olt.id(), encode(olt));
   else
     txn.put(Table::Olts, olt.id(), encode(olt));
   recordChange(txn, pb::OLT, olt.id(), pb::PUT);
+}
+
+void numberOlts(WriteTxn& txn) {
+  std::vector<pb::Olt> unnumbered;
+  {
+    Cursor cur(txn, Table::Olts);
+    for (bool ok = cur.first(); ok; ok = cur.next()) {
+      auto o = decode<pb::Olt>(cur.value(), "olt");
+      if (o.snmp_index() == 0) unnumbered.push_back(std::move(o));
+    }
+  }
+  for (auto& o : unnumbered) {
+    o.set_snmp_index(nextOltIndex(txn));
+    putOlt(txn, o, false);
+  }
 }
 
 bool deleteOlt(WriteTxn& txn, std::string_view id) {

@@ -30,7 +30,11 @@ std::optional<OnuPos> parseOnuKey(std::string_view key);
 
 // ---- OLTs ----
 std::optional<pb::Olt> getOlt(const ReadTxn& txn, std::string_view id);
-void putOlt(WriteTxn& txn, const pb::Olt& olt, bool create);
+// Gives the OLT its snmp_index when it has none (the stored record's on an update, else the next
+// number of a counter that never goes back), so *olt is what was written.
+void putOlt(WriteTxn& txn, pb::Olt& olt, bool create);
+// Schema 4 migration: numbers the OLTs that have no snmp_index yet, in id order.
+void numberOlts(WriteTxn& txn);
 // Removes the OLT and everything polled from it (ports, ONUs, history, events, links).
 bool deleteOlt(WriteTxn& txn, std::string_view id);
 std::optional<pb::OltStatus> getOltStatus(const ReadTxn& txn, std::string_view id);

@@ -101,5 +101,5 @@ int main(int argc, char** argv) {
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
-  return agentx::Subagent(std::move(options), agentx::makeEmptyDeviceSource()).run(&g_stop);
+  return agentx::Subagent(std::move(options)).run(&g_stop);
 }

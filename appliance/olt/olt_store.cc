@@ -37,6 +37,7 @@ void fillStatusSystem(pb::OltStatus& st, const olt::SystemData& s) {
   st.set_sys_descr(s.descr);
   st.set_sys_object_id(s.object_id);
   st.set_sys_name(s.name);
+  if (!s.model.empty()) st.set_model(s.model);
   if (s.uptime_ticks) st.set_uptime_ticks(*s.uptime_ticks);
   if (s.temperature_c) st.set_temperature_c(*s.temperature_c);
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The agent side of bench/agentx/run.sh: ISPBOX-MIB's tables (agentx/mib.h) filled with N
 // generated ONUs, served either as an AgentX subagent of snmpd (what ispbox-agentx does) or as a
-// Net-SNMP master agent on its own UDP port (the floor: no snmpd, no AgentX). The OLT store does
-// not exist yet, so the ONUs come from a generator (the same rows onu_pass_persist.py serves);
-// subscribers come from a real store when --state-dir is given.
+// Net-SNMP master agent on its own UDP port (the floor: no snmpd, no AgentX). The ONUs come from a
+// generator through the DeviceSource interface (the same rows onu_pass_persist.py serves, so all
+// three sides serve identical data); subscribers come from a real store when --state-dir is given.
 //
 //   bench_agent subagent --socket unix:PATH --onus N [--state-dir DIR]
 //   bench_agent master --listen udp:127.0.0.1:PORT --community C --onus N

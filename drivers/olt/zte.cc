@@ -43,6 +43,14 @@ std::optional<SlotPort> parsePonIfName(std::string_view name) {
   return sp;
 }
 
+std::string modelFromDescr(std::string_view descr) {
+  // C300, C320, C600, C610, C650, C680: the first word that looks like one.
+  static const std::regex re(R"((^|[\s,])(C[0-9]{3}[A-Z]?)([\s,]|$))");
+  std::match_results<std::string_view::const_iterator> m;
+  if (!std::regex_search(descr.begin(), descr.end(), m, re)) return {};
+  return m[2].str();
+}
+
 std::optional<double> onuOpticalDbm(int64_t raw) {
   if (raw >= 65535 || raw < 0) return std::nullopt;
   return plausibleDbm(static_cast<double>(raw) * 0.002 - 30.0);
@@ -206,6 +214,7 @@ public:
     switch (cls) {
     case DataClass::Inventory: {
       out.system = parseSystem(c);
+      out.system->model = zte::modelFromDescr(out.system->descr);
       out.has_onus = out.has_unconfigured = true;
       const bool b = an();
       for (size_t k = 0; k < 4; ++k) {
@@ -262,6 +271,7 @@ public:
     }
     case DataClass::State: {
       out.system = parseSystem(c);
+      out.system->model = zte::modelFromDescr(out.system->descr);
       out.has_onus = out.has_pons = out.has_cards = out.has_fans = out.has_power = true;
       const bool b = an();
       const size_t ncols = b ? 5 : 4;

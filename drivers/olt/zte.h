@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace ispbox::olt::zte {
@@ -25,6 +26,9 @@ std::optional<SlotPort> decodeB(uint32_t v);
 // (C) is the IF-MIB ifIndex on C320 V2.1; never computed, taken from ifName instead:
 // "gpon_1/2/3", "gpon-olt_1/2/3", "gpon_olt-1/2/3" -> slot 2, port 3.
 std::optional<SlotPort> parsePonIfName(std::string_view name);
+
+// The model in a ZXA10 sysDescr ("C320 Version V2.1.0 Software, ..." -> "C320"); empty if none.
+std::string modelFromDescr(std::string_view descr);
 
 // ONU Rx/Tx (.1012.3.50.12, .1082.500.20.2.2.2): dBm = raw x 0.002 - 30; 65535 = no reading.
 std::optional<double> onuOpticalDbm(int64_t raw);

@@ -121,5 +121,55 @@ TEST_F(OltStore, DeletingAnOltRemovesItsOnusAndIndexes) {
   EXPECT_FALSE(deleteOlt(txn, "pop1"));
 }
 
+TEST_F(OltStore, SnmpIndexIsGivenOnceKeptAndNeverReused) {
+  auto txn = env_->write();
+  pb::Olt a, b;
+  a.set_id("pop1");
+  b.set_id("pop2");
+  putOlt(txn, a, true);
+  putOlt(txn, b, true);
+  EXPECT_EQ(a.snmp_index(), 1u); // the caller's record says what was stored
+  EXPECT_EQ(b.snmp_index(), 2u);
+  // An update built from scratch (as from a request body) keeps the stored number.
+  pb::Olt edit;
+  edit.set_id("pop1");
+  edit.set_address("192.0.2.7");
+  putOlt(txn, edit, false);
+  EXPECT_EQ(getOlt(txn, "pop1")->snmp_index(), 1u);
+  // A deleted OLT's number is not given to the next one, nor to one re-created under its name.
+  EXPECT_TRUE(deleteOlt(txn, "pop1"));
+  pb::Olt again;
+  again.set_id("pop1");
+  putOlt(txn, again, true);
+  EXPECT_EQ(getOlt(txn, "pop1")->snmp_index(), 3u);
+  txn.commit();
+}
+
+TEST_F(OltStore, MigrationNumbersOltsOfAnOlderState) {
+  {
+    // What a schema-3 ispboxd left: OLTs without numbers, the stamp at 3.
+    auto txn = env_->write();
+    for (const char* id : {"zeta", "alpha"}) {
+      pb::Olt o;
+      o.set_id(id);
+      txn.put(Table::Olts, id, encode(o));
+    }
+    txn.put(Table::Meta, "schema_version", encodeSeq(3));
+    txn.commit();
+  }
+  env_.reset();
+  EnvOptions o;
+  o.dir = dir_.path() / "state";
+  env_ = Env::open(o);
+  EXPECT_EQ(env_->schemaVersion(), 4u);
+  auto txn = env_->write();
+  EXPECT_EQ(getOlt(txn, "alpha")->snmp_index(), 1u); // in id order
+  EXPECT_EQ(getOlt(txn, "zeta")->snmp_index(), 2u);
+  pb::Olt next;
+  next.set_id("new");
+  putOlt(txn, next, true);
+  EXPECT_EQ(next.snmp_index(), 3u);
+}
+
 } // namespace
 } // namespace ispbox::store

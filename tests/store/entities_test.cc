@@ -12,6 +12,7 @@
 #include "store/codec.h"
 #include "store/entities.h"
 #include "store/env.h"
+#include "store/logs.h"
 #include "tests/testutil/temp_dir.h"
 
 namespace ispbox::store {
@@ -324,6 +325,39 @@ TEST_F(StoreEntities, NasIpIsUniqueAndIndexFollowsChanges) {
   EXPECT_EQ(getNasByIp(txn, "192.0.2.1")->name(), "third");
   EXPECT_EQ(txn.count(Table::Nas), 2u);
   EXPECT_EQ(txn.count(Table::NasByIp), 2u);
+}
+
+TEST_F(StoreEntities, NasStatusIsRecordedAndGoesWithItsNas) {
+  inWrite([](WriteTxn& txn) { putNas(txn, makeNas("core", "192.0.2.1"), WriteMode::Create); });
+  uint64_t before;
+  {
+    auto txn = env_->read();
+    before = latestChange(txn);
+    EXPECT_FALSE(getNasStatus(txn, "core"));
+  }
+  inWrite([](WriteTxn& txn) {
+    pb::NasStatus s;
+    s.set_name("core");
+    s.set_state(pb::NAS_UNREACHABLE);
+    s.set_failures(3);
+    putNasStatus(txn, s);
+  });
+  {
+    auto txn = env_->read();
+    auto st = getNasStatus(txn, "core");
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->state(), pb::NAS_UNREACHABLE);
+    EXPECT_EQ(st->failures(), 3u);
+    // Followers of the change sequence (the subagent) learn about it.
+    auto batch = changesSince(txn, before, 10);
+    ASSERT_EQ(batch.changes.size(), 1u);
+    EXPECT_EQ(batch.changes[0].change.entity(), pb::NAS_STATUS);
+    EXPECT_EQ(batch.changes[0].change.key(), "core");
+  }
+  inWrite([](WriteTxn& txn) { EXPECT_TRUE(deleteNas(txn, "core")); });
+  auto txn = env_->read();
+  EXPECT_FALSE(getNasStatus(txn, "core"));
+  EXPECT_EQ(txn.count(Table::NasStatus), 0u);
 }
 
 // ---- tokens ----

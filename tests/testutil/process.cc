@@ -126,6 +126,38 @@ int freeUdpPort() {
   return freePort(SOCK_DGRAM);
 }
 
+TcpListener::TcpListener(bool silent) {
+  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) throw std::runtime_error("socket failed");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  // Backlog 0 admits one connection before the accept queue counts as full.
+  if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      listen(fd_, silent ? 0 : 128) != 0 ||
+      getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    close(fd_);
+    throw std::runtime_error("listen failed");
+  }
+  port_ = ntohs(a.sin_port);
+  if (!silent) return;
+  for (int i = 0; i < 2; ++i) {
+    const int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c < 0) throw std::runtime_error("socket failed");
+    (void)connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a); // EINPROGRESS
+    fillers_.push_back(c);
+  }
+  // The first filler's handshake completes at once on loopback; give it a moment.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+TcpListener::~TcpListener() {
+  for (int c : fillers_)
+    close(c);
+  if (fd_ >= 0) close(fd_);
+}
+
 std::string buildDir() {
   const char* d = std::getenv("ISPBOX_BUILD_DIR");
   return d ? d : ".";

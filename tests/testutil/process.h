@@ -38,6 +38,23 @@ private:
 int freeTcpPort();
 // The same for UDP.
 int freeUdpPort();
+// A listening TCP socket on 127.0.0.1 (any free port) that nobody accepts on. An answering one
+// completes handshakes (the kernel does), which is all a reachability probe asks. A silent one
+// has its accept queue filled at once, so the kernel drops further SYNs: a connect to it times out
+// as to a host that is down, and unlike a closed port it sends no RST.
+class TcpListener {
+public:
+  explicit TcpListener(bool silent = false);
+  ~TcpListener();
+  TcpListener(const TcpListener&) = delete;
+  TcpListener& operator=(const TcpListener&) = delete;
+  int port() const { return port_; }
+
+private:
+  int fd_ = -1, port_ = 0;
+  std::vector<int> fillers_;
+};
+
 // The directory holding the test binaries' sibling programs (set by CMake as ISPBOX_BUILD_DIR).
 std::string buildDir();
 

@@ -40,6 +40,26 @@ Json nasJson(const pb::Nas& n) {
           {"updated_at", timeJson(n.updated_at())}};
 }
 
+// ispboxd's probe's view of the NAS (store NasStatus); null until the first probe round.
+Json reachabilityJson(const store::ReadTxn& txn, const std::string& name) {
+  auto st = store::getNasStatus(txn, name);
+  if (!st) return nullptr;
+  const char* state = st->state() == pb::NAS_REACHABLE     ? "reachable"
+                      : st->state() == pb::NAS_UNREACHABLE ? "unreachable"
+                                                           : "unknown";
+  auto orNull = [](const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); };
+  return {{"state", state},
+          {"evidence", orNull(st->evidence())},
+          {"last_alive_at", timeJson(st->last_alive_at())},
+          {"last_probe_at", timeJson(st->last_probe_at())},
+          {"changed_at", timeJson(st->changed_at())},
+          {"failures_in_row", st->failures()},
+          {"last_error", orNull(st->last_error())},
+          {"rtt_ms", st->evidence() == "icmp" ? Json(st->rtt_ms()) : Json(nullptr)},
+          {"last_accounting_at", timeJson(st->last_accounting_at())},
+          {"probed_address", orNull(st->probed_address())}};
+}
+
 constexpr std::string_view kVendors[] = {"mikrotik", "cisco", "juniper", "huawei", "other"};
 
 bool isVendor(std::string_view v) {
@@ -123,7 +143,12 @@ void addNasRoutes(Router& router, ApiContext& ctx) {
     auto keep = [&](const pb::Nas& n) {
       return (!vendor || n.vendor() == *vendor) && (!tenant || n.tenant() == *tenant);
     };
-    return ApiReply{200, listPage<pb::Nas>(txn, store::Table::Nas, page, keep, nasJson)};
+    return ApiReply{200,
+                    listPage<pb::Nas>(txn, store::Table::Nas, page, keep, [&](const pb::Nas& n) {
+                      Json j = nasJson(n);
+                      j["reachability"] = reachabilityJson(txn, n.name());
+                      return j;
+                    })};
   });
 
   // NAS secrets and router credentials: admin only.
@@ -145,7 +170,9 @@ void addNasRoutes(Router& router, ApiContext& ctx) {
 
   router.add("GET", "/api/v1/nas/{name}", Role::ReadOnly, [&env](const ApiRequest& req) {
     auto txn = env.read();
-    return ApiReply{200, nasJson(mustGet(txn, req.param("name")))};
+    Json j = nasJson(mustGet(txn, req.param("name")));
+    j["reachability"] = reachabilityJson(txn, req.param("name"));
+    return ApiReply{200, j};
   });
 
   router.add("PATCH", "/api/v1/nas/{name}", Role::Admin, [&env](const ApiRequest& req) {
