@@ -9,6 +9,7 @@
 #include <string>
 
 #include "drivers/olt/driver.h"
+#include "drivers/olt/pon_index.h"
 
 namespace ispbox::olt::huawei {
 
@@ -16,12 +17,7 @@ struct SlotPort {
   uint32_t slot = 0, port = 0;
 };
 
-// GPON port ifIndex, frame 0: 0xFA000000 + slot * 0x2000 + port * 0x100 ("GPON 0/1/0" =
-// 4194312192). How other frames are encoded is not known, so they are not decoded.
-constexpr uint32_t kGponIfIndexBase = 0xFA000000u;
-constexpr uint32_t ponIfIndex(uint32_t slot, uint32_t port) {
-  return kGponIfIndexBase + (slot & 0x1f) * 0x2000u + (port & 0x1f) * 0x100u;
-}
+// ponIfIndex (the GPON port's ifIndex) is in pon_index.h, which the subagent uses too.
 std::optional<SlotPort> decodePonIfIndex(uint32_t if_index);
 
 // Every optical column reports 2147483647 (and some firmware -2147483648) for "no reading".
