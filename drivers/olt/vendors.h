@@ -9,5 +9,8 @@
 namespace ispbox::olt {
 
 std::unique_ptr<Driver> makeZteDriver();
+std::unique_ptr<Driver> makeVsolDriver();
+std::unique_ptr<Driver> makeBdcomDriver();
+std::unique_ptr<Driver> makeCdataDriver();
 
 } // namespace ispbox::olt
