@@ -91,8 +91,14 @@ mkdir -p "$WORK/cycle/data"
 # 5 ms, as with 1/60 of it on every object, for much less simulator CPU.
 python3 tests/olt/gen_zte_snmprec.py --out "$WORK/cycle/data/c320.snmprec" --cards 2 --pons 16 \
   --onus 64 --delay-ms "$DELAY_MS" --delay-every 60 2>/dev/null
-PORTS=()
-for i in $(seq 0 $((OLTS - 1))); do PORTS+=("$(free_udp_port)"); done
+# All the ports at once, every socket held until the last is bound: ports asked for one by one
+# can come back twice.
+mapfile -t PORTS < <(python3 -c '
+import socket, sys
+socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print("\n".join(str(s.getsockname()[1]) for s in socks))' "$OLTS")
 mkdir -p "$WORK/cycle/cache" && chmod 755 "$WORK/cycle" "$WORK/cycle/data" &&
   chmod 777 "$WORK/cycle/cache"
 SIM_PIDS=()
@@ -126,9 +132,12 @@ TARGETS=()
 for i in $(seq 0 $((OLTS - 1))); do TARGETS+=("127.0.0.1:${PORTS[$i]}:c320"); done
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
 SIM0=$(sim_cpu)
-RESULT=$("$CYCLE" "${TARGETS[@]}" --inflight 4 --budget-s 60 2>&1 || true)
+RESULT=$("$CYCLE" "${TARGETS[@]}" --inflight 4 --budget-s 60 2>"$WORK/cycle/poller.log" || true)
 SIM1=$(sim_cpu)
 echo "ispbox:       $RESULT"
+echo "poller log:   $(grep -c OLT_POLL_FAILED "$WORK/cycle/poller.log" || true) OLT_POLL_FAILED" \
+  "(a class timed out and was retried), $(grep -vc OLT_POLL_FAILED "$WORK/cycle/poller.log" || true)" \
+  "other lines"
 python3 - "$SIM0" "$SIM1" "$OLTS" "$RESULT" <<'PY'
 import re
 import sys
