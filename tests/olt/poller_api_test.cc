@@ -182,6 +182,19 @@ protected:
     std::ifstream f(dir_->path() / (community + ".json"));
     return Json::parse(f);
   }
+  // The OLT's ONUs from the API by id, and the id ("slot/port/onu") of an expected ONU.
+  std::map<std::string, Json> onusById(const std::string& olt) {
+    Reply r = call("GET", "/api/v1/olts/" + olt + "/onus?limit=1000");
+    EXPECT_EQ(r.status, 200);
+    std::map<std::string, Json> out;
+    for (const auto& o : r.body["items"])
+      out[o["id"].get<std::string>()] = o;
+    return out;
+  }
+  static std::string onuId(const Json& e) {
+    return std::to_string(e["slot"].get<int>()) + "/" + std::to_string(e["port"].get<int>()) + "/" +
+           std::to_string(e["onu"].get<int>());
+  }
 
   static TempDir* dir_;
   static SnmpSim* sim_;
@@ -206,16 +219,10 @@ TEST_F(OltPollerApi, AddedOltIsPolledAndServed) {
   EXPECT_EQ(h.body["variant"], "1082+1012");
   EXPECT_TRUE(h.body["reachable"].get<bool>());
 
-  Reply onus = call("GET", "/api/v1/olts/pop1/onus?limit=1000");
-  ASSERT_EQ(onus.status, 200);
-  ASSERT_EQ(onus.body["items"].size(), exp["onus"].size());
-  std::map<std::string, Json> by_id;
-  for (const auto& o : onus.body["items"])
-    by_id[o["id"].get<std::string>()] = o;
+  std::map<std::string, Json> by_id = onusById("pop1");
+  ASSERT_EQ(by_id.size(), exp["onus"].size());
   for (const auto& e : exp["onus"]) {
-    const std::string id = std::to_string(e["slot"].get<int>()) + "/" +
-                           std::to_string(e["port"].get<int>()) + "/" +
-                           std::to_string(e["onu"].get<int>());
+    const std::string id = onuId(e);
     ASSERT_TRUE(by_id.count(id)) << id;
     const Json& o = by_id[id];
     EXPECT_EQ(o["name"], e["name"]);
@@ -554,17 +561,11 @@ TEST_P(VendorPollerApi, AutodetectedPolledAndServed) {
   EXPECT_EQ(h.body["variant"], exp["variant"]);
   EXPECT_TRUE(h.body["reachable"].get<bool>());
 
-  Reply onus = call("GET", "/api/v1/olts/pop1/onus?limit=1000");
-  ASSERT_EQ(onus.status, 200);
-  ASSERT_EQ(onus.body["items"].size(), exp["onus"].size());
-  std::map<std::string, Json> by_id;
-  for (const auto& o : onus.body["items"])
-    by_id[o["id"].get<std::string>()] = o;
+  std::map<std::string, Json> by_id = onusById("pop1");
+  ASSERT_EQ(by_id.size(), exp["onus"].size());
   size_t los = 0;
   for (const auto& e : exp["onus"]) {
-    const std::string id = std::to_string(e["slot"].get<int>()) + "/" +
-                           std::to_string(e["port"].get<int>()) + "/" +
-                           std::to_string(e["onu"].get<int>());
+    const std::string id = onuId(e);
     ASSERT_TRUE(by_id.count(id)) << id;
     const Json& o = by_id[id];
     EXPECT_EQ(o["serial"], e["serial"]) << id;
@@ -585,11 +586,9 @@ TEST_P(VendorPollerApi, AutodetectedPolledAndServed) {
       }
     }
   }
-  // One ONU's detail, by its path, and a subscriber link by serial.
+  // One ONU's detail, by its path.
   const Json& first = exp["onus"][0];
-  Reply one = call("GET", "/api/v1/olts/pop1/onus/" + std::to_string(first["slot"].get<int>()) +
-                              "/" + std::to_string(first["port"].get<int>()) + "/" +
-                              std::to_string(first["onu"].get<int>()));
+  Reply one = call("GET", "/api/v1/olts/pop1/onus/" + onuId(first));
   ASSERT_EQ(one.status, 200) << one.raw;
   EXPECT_EQ(one.body["serial"], first["serial"]);
 
