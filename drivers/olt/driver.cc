@@ -108,7 +108,7 @@ std::string detectVendor(const snmp::Oid& oid, std::string_view descr) {
   if (under({1, 3, 6, 1, 4, 1, 2011}) || has("Huawei Integrated Access")) return "huawei";
   if (under({1, 3, 6, 1, 4, 1, 5875}) || has("AN5516") || has("AN5116")) return "fiberhome";
   if (under({1, 3, 6, 1, 4, 1, 37950}) || has("V1600")) return "vsol";
-  if (under({1, 3, 6, 1, 4, 1, 3320})) return "bdcom";
+  if (under({1, 3, 6, 1, 4, 1, 3320}) || has("BDCOM")) return "bdcom";
   // C-Data's sysObjectID is unreliable (olt-oids.md §1): both of its enterprise numbers.
   if (under({1, 3, 6, 1, 4, 1, 17409}) || under({1, 3, 6, 1, 4, 1, 34592})) return "cdata";
   if (has("ZXA10") || has("ZTE Corporation")) return "zte";
@@ -116,13 +116,16 @@ std::string detectVendor(const snmp::Oid& oid, std::string_view descr) {
 }
 
 std::vector<std::string> supportedVendors() {
-  return {"zte", "huawei", "fiberhome"};
+  return {"zte", "huawei", "fiberhome", "vsol", "bdcom", "cdata"};
 }
 
 std::unique_ptr<Driver> makeDriver(std::string_view vendor) {
   if (vendor == "zte") return makeZteDriver();
   if (vendor == "huawei") return makeHuaweiDriver();
   if (vendor == "fiberhome") return makeFiberhomeDriver();
+  if (vendor == "vsol") return makeVsolDriver();
+  if (vendor == "bdcom") return makeBdcomDriver();
+  if (vendor == "cdata") return makeCdataDriver();
   return nullptr;
 }
 

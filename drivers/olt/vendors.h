@@ -11,5 +11,8 @@ namespace ispbox::olt {
 std::unique_ptr<Driver> makeZteDriver();
 std::unique_ptr<Driver> makeHuaweiDriver();
 std::unique_ptr<Driver> makeFiberhomeDriver();
+std::unique_ptr<Driver> makeVsolDriver();
+std::unique_ptr<Driver> makeBdcomDriver();
+std::unique_ptr<Driver> makeCdataDriver();
 
 } // namespace ispbox::olt

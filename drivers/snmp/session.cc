@@ -553,6 +553,8 @@ void Session::send(const std::shared_ptr<Pending>& p) {
   }
   inflight_[reqid] = p;
   counters_.peak_inflight = std::max<uint64_t>(counters_.peak_inflight, inflight_.size());
+  auto& engine_peak = engine_.mutableCounters().peak_inflight;
+  engine_peak = std::max<uint64_t>(engine_peak, inflight_.size());
 }
 
 void Session::onResponse(int op, int reqid, void* raw) {

@@ -114,7 +114,7 @@ struct Counters {
   uint64_t resends = 0;
   uint64_t timeouts = 0;
   uint64_t responses = 0;
-  uint64_t peak_inflight = 0; // most requests outstanding at once
+  uint64_t peak_inflight = 0; // most requests outstanding at once (Engine: on any one session)
 };
 
 class Session;

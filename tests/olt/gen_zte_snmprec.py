@@ -11,7 +11,7 @@ Unix times), computed here independently of the C++ driver, so tests compare the
 Python 3 standard library only. Deterministic for a given --seed.
 
   gen_zte_snmprec.py --out DIR/public.snmprec --expected DIR/expected.json \\
-      [--cards 2] [--pons 16] [--onus 64] [--tree both|1082|1012] [--writable] [--delay-ms N]
+      [--cards 2] [--pons 16] [--onus 64] [--tree both|1082|1012] [--writable] [--delay-ms N [--delay-every N]]
 """
 
 import argparse
@@ -40,10 +40,11 @@ def index_c(slot, port):
 
 
 class Rec:
-    def __init__(self, writable, delay_ms):
+    def __init__(self, writable, delay_ms, delay_every=1):
         self.rows = {}
         self.writable = writable
         self.delay_ms = delay_ms
+        self.delay_every = delay_every
 
     def add(self, oid, tag, value, writable=False):
         self.rows[oid] = (tag, value, writable)
@@ -62,18 +63,20 @@ class Rec:
             return tuple(int(x) for x in o.split("."))
 
         with open(path, "w") as f:
-            for oid in sorted(self.rows, key=key):
+            for n, oid in enumerate(sorted(self.rows, key=key)):
                 tag, value, writable = self.rows[oid]
                 if writable and self.writable:
                     field = "hexvalue" if tag == "4x" else "value"
                     base = "4" if tag == "4x" else tag
                     f.write(f"{oid}|{base}:writecache|{field}={value}\n")
-                elif self.delay_ms:
-                    # snmpsim's delay module sleeps per object: 1/60 of the delay each, so a full
-                    # GETBULK answer (60 objects) waits about --delay-ms.
+                elif self.delay_ms and n % self.delay_every == 0:
+                    # snmpsim's delay module sleeps per object it serves: every delay_every-th
+                    # object waits delay_every/60 of the delay, so a full GETBULK answer (60
+                    # objects) waits about --delay-ms. Spreading it thin (every object) costs the
+                    # simulator far more CPU than the same wait on one object in 60.
                     field = "hexvalue" if tag == "4x" else "value"
                     base = "4" if tag == "4x" else tag
-                    wait = self.delay_ms / 60.0
+                    wait = self.delay_ms * self.delay_every / 60.0
                     f.write(f"{oid}|{base}:delay|{field}={value},wait={wait:.4f}\n")
                 else:
                     f.write(f"{oid}|{tag}|{value}\n")
@@ -112,6 +115,9 @@ def main():
     ap.add_argument("--delay-ms", type=int, default=0,
                     help="agent delay per full GETBULK answer (snmpsim delay module, 1/60 "
                          "of it on every object)")
+    ap.add_argument("--delay-every", type=int, default=1,
+                    help="with --delay-ms: put the delay on one object in N (N/60 of the delay "
+                         "each), not on every object")
     ap.add_argument("--counter-base", type=int, default=0,
                     help="added to every traffic counter (counter-wrap tests)")
     ap.add_argument("--counter32", action="store_true",
@@ -124,7 +130,7 @@ def main():
         sys.exit("out of range: cards 1..14, pons 1..16, onus 1..128")
 
     rnd = random.Random(a.seed)
-    r = Rec(a.writable, a.delay_ms)
+    r = Rec(a.writable, a.delay_ms, a.delay_every)
     an = a.tree in ("both", "1082")
     gp = a.tree in ("both", "1012")
     now = 1767225600  # 2026-01-01T00:00:00Z: fixed, so outputs are reproducible

@@ -31,12 +31,29 @@ fs::path researchDir() {
   return p;
 }
 
-bool generateZte(const std::vector<std::string>& args) {
-  std::string cmd = "python3 '" + (sourceDir() / "tests/olt/gen_zte_snmprec.py").string() + "'";
+namespace {
+bool runGenerator(const char* script, const std::vector<std::string>& args) {
+  std::string cmd = "python3 '" + (sourceDir() / "tests/olt" / script).string() + "'";
   for (const auto& a : args)
     cmd += " '" + a + "'";
   cmd += " 2>/dev/null";
   return std::system(cmd.c_str()) == 0;
+}
+} // namespace
+
+bool generateZte(const std::vector<std::string>& args) {
+  return runGenerator("gen_zte_snmprec.py", args);
+}
+
+bool generateVendor(const std::vector<std::string>& args) {
+  return runGenerator("gen_vendor_snmprec.py", args);
+}
+
+bool runUntil(asio::io_context& io, const std::function<bool()>& done, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done() && std::chrono::steady_clock::now() < deadline)
+    io.run_one_for(std::chrono::milliseconds(50));
+  return done();
 }
 
 bool sortSnmprec(const fs::path& from, const fs::path& to) {

@@ -3,11 +3,14 @@
 // UDP port on 127.0.0.1, stopped by PID. Data files are <community>.snmprec in dataDir().
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "common/asio.h"
 #include "tests/testutil/process.h"
 
 namespace ispbox::testutil {
@@ -33,8 +36,13 @@ private:
 
 // Runs tests/olt/gen_zte_snmprec.py with args; true on success.
 bool generateZte(const std::vector<std::string>& args);
+// Runs tests/olt/gen_vendor_snmprec.py (V-SOL, BDCOM, C-Data) with args; true on success.
+bool generateVendor(const std::vector<std::string>& args);
 // Copies an .snmprec file in numeric OID order (what snmpsimd needs for GETNEXT/GETBULK).
 bool sortSnmprec(const std::filesystem::path& from, const std::filesystem::path& to);
+// Runs io until done() holds or `limit` passes; done()'s last answer.
+bool runUntil(asio::io_context& io, const std::function<bool()>& done,
+              std::chrono::seconds limit = std::chrono::seconds(90));
 // The repository root (from this file's location at build time).
 std::filesystem::path sourceDir();
 // ../shared/research relative to the repository root, or empty when absent.
