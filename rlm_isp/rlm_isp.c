@@ -31,10 +31,23 @@
 #error "FreeRADIUS was built with -DNDEBUG and REQUEST's layout depends on it: define NDEBUG"
 #endif
 
+/* The attributes authorize adds, resolved in the dictionary once: dict_attrbyname per pair and
+ * request cost more than creating the pair. A name not listed still works (fr_pair_make). */
+static char const* const known_attr_names[] = {
+    "Cleartext-Password",    "Mikrotik-Rate-Limit",
+    "Mikrotik-Address-List", "Framed-Pool",
+    "Framed-IP-Address",     "Session-Timeout",
+    "Mikrotik-Total-Limit",  "Mikrotik-Total-Limit-Gigawords",
+    "Acct-Interim-Interval", "Class",
+    "Reply-Message"};
+#define KNOWN_ATTRS (sizeof known_attr_names / sizeof known_attr_names[0])
+
 typedef struct rlm_isp_t {
   char const* state_dir;              /* the LMDB state directory (ispboxd's state.dir) */
   char const* dynamic_clients_server; /* virtual server in which authorize looks up NASes */
   isp_core_t* core;
+  DICT_ATTR const* known_attrs[KNOWN_ATTRS]; /* known_attr_names resolved; NULL: not in the
+                                                dictionary */
 } rlm_isp_t;
 
 static const CONF_PARSER module_config[] = {
@@ -51,11 +64,20 @@ typedef struct text_buf {
   char s[ISP_VALUE_MAX];
 } text_buf;
 
-/* The attribute as text (strings as they are, others printed into buf), or NULL when absent. */
+/* The attribute as text, or NULL when absent: strings as they are; octets as their bytes when that
+ * is unambiguous (no NUL, not starting with "0x": our Class is text), else in FreeRADIUS's 0x<hex>
+ * form, which the core decodes back; others printed into buf. */
 static char const* attr_text(VALUE_PAIR* list, unsigned int attr, text_buf* buf) {
   VALUE_PAIR* vp = fr_pair_find_by_num(list, attr, 0, TAG_ANY);
   if (!vp) return NULL;
   if (vp->da->type == PW_TYPE_STRING) return vp->vp_strvalue;
+  if (vp->da->type == PW_TYPE_OCTETS && vp->vp_length < sizeof buf->s &&
+      !memchr(vp->vp_octets, '\0', vp->vp_length) &&
+      !(vp->vp_length >= 2 && vp->vp_octets[0] == '0' && vp->vp_octets[1] == 'x')) {
+    memcpy(buf->s, vp->vp_octets, vp->vp_length);
+    buf->s[vp->vp_length] = '\0';
+    return buf->s;
+  }
   vp_prints_value(buf->s, sizeof buf->s, vp, '\0');
   return buf->s;
 }
@@ -73,13 +95,58 @@ static uint32_t attr_u32(VALUE_PAIR* list, unsigned int attr) {
   }
 }
 
+/* The packet's source address as text. IPv4 is formatted here: ip_ntoh goes through inet_ntop and
+ * printf, which cost more than the rest of what this module does for a request. */
 static char const* packet_src(REQUEST* request, text_buf* buf) {
-  return ip_ntoh(&request->packet->src_ipaddr, buf->s, sizeof buf->s);
+  fr_ipaddr_t const* ip = &request->packet->src_ipaddr;
+  if (ip->af == AF_INET) {
+    uint8_t const* b = (uint8_t const*)&ip->ipaddr.ip4addr.s_addr;
+    char* p = buf->s;
+    int i;
+    for (i = 0; i < 4; i++) {
+      unsigned int v = b[i];
+      if (v >= 100) *p++ = (char)('0' + v / 100);
+      if (v >= 10) *p++ = (char)('0' + v / 10 % 10);
+      *p++ = (char)('0' + v % 10);
+      *p++ = i < 3 ? '.' : '\0';
+    }
+    return buf->s;
+  }
+  return ip_ntoh(ip, buf->s, sizeof buf->s);
+}
+
+/* Adds name := value to *vps (allocated in ctx), as fr_pair_make does; NULL on error. */
+static VALUE_PAIR* add_pair(rlm_isp_t const* inst, TALLOC_CTX* ctx, VALUE_PAIR** vps,
+                            char const* name, char const* value) {
+  DICT_ATTR const* da = NULL;
+  VALUE_PAIR* vp;
+  size_t i;
+
+  for (i = 0; i < KNOWN_ATTRS; i++) {
+    if (known_attr_names[i][0] == name[0] && strcmp(known_attr_names[i], name) == 0) {
+      da = inst->known_attrs[i];
+      break;
+    }
+  }
+  if (!da) return fr_pair_make(ctx, vps, name, value, T_OP_SET);
+  vp = fr_pair_afrom_da(ctx, da);
+  if (!vp) return NULL;
+  vp->op = T_OP_SET;
+  if (fr_pair_value_from_str(vp, value, -1) < 0) {
+    talloc_free(vp);
+    return NULL;
+  }
+  fr_pair_add(vps, vp);
+  return vp;
 }
 
 static int mod_instantiate(CONF_SECTION* conf, void* instance) {
   rlm_isp_t* inst = instance;
   char err[ISP_ERROR_MAX] = "";
+  size_t i;
+
+  for (i = 0; i < KNOWN_ATTRS; i++)
+    inst->known_attrs[i] = dict_attrbyname(known_attr_names[i]);
 
   /* Runs once per process, after the daemon forked (an LMDB environment must not cross a
    * fork); `freeradius -C` runs it too, so it only opens the state. */
@@ -139,7 +206,7 @@ static rlm_rcode_t client_lookup(rlm_isp_t* inst, REQUEST* request) {
 static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* request) {
   rlm_isp_t* inst = instance;
   VALUE_PAIR* vps = request->packet->vps;
-  text_buf user, src, nas_ip, nas_id, calling, called, port_id;
+  text_buf user, src, calling;
   isp_auth_request_t req;
   isp_auth_result_t res;
   rlm_rcode_t rcode = RLM_MODULE_OK;
@@ -149,17 +216,9 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* reque
     return client_lookup(inst, request);
   }
 
-  memset(&req, 0, sizeof req);
   req.user_name = attr_text(vps, PW_USER_NAME, &user);
   req.nas_ip = packet_src(request, &src);
-  req.nas_ip_address = attr_text(vps, PW_NAS_IP_ADDRESS, &nas_ip);
-  req.nas_identifier = attr_text(vps, PW_NAS_IDENTIFIER, &nas_id);
   req.calling_station_id = attr_text(vps, PW_CALLING_STATION_ID, &calling);
-  req.called_station_id = attr_text(vps, PW_CALLED_STATION_ID, &called);
-  req.service_type = attr_u32(vps, PW_SERVICE_TYPE);
-  req.framed_protocol = attr_u32(vps, PW_FRAMED_PROTOCOL);
-  req.nas_port_type = attr_u32(vps, PW_NAS_PORT_TYPE);
-  req.nas_port_id = attr_text(vps, PW_NAS_PORT_ID, &port_id);
   if (!req.user_name) {
     RDEBUG2("no User-Name: not ours");
     return RLM_MODULE_NOOP;
@@ -173,7 +232,8 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* reque
     return RLM_MODULE_NOTFOUND;
   case ISP_REJECT:
     REDEBUG("\"%s\" rejected: %s", req.user_name, res.error);
-    if (res.reply_message[0] && !pair_make_reply("Reply-Message", res.reply_message, T_OP_SET)) {
+    if (res.reply_message[0] &&
+        !add_pair(inst, request->reply, &request->reply->vps, "Reply-Message", res.reply_message)) {
       RWARN("cannot set Reply-Message: %s", fr_strerror());
     }
     return RLM_MODULE_REJECT;
@@ -184,7 +244,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* reque
   }
 
   if (res.password[0]) {
-    if (!pair_make_config("Cleartext-Password", res.password, T_OP_SET)) {
+    if (!add_pair(inst, request, &request->config, "Cleartext-Password", res.password)) {
       REDEBUG("cannot set Cleartext-Password: %s", fr_strerror());
       return RLM_MODULE_FAIL;
     }
@@ -192,7 +252,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* reque
   }
   for (i = 0; i < res.reply_count && i < ISP_MAX_REPLY_PAIRS; i++) {
     isp_pair_t const* p = &res.reply[i];
-    if (!pair_make_reply(p->name, p->value, T_OP_SET)) {
+    if (!add_pair(inst, request->reply, &request->reply->vps, p->name, p->value)) {
       RWARN("skipping reply attribute %s = \"%s\": %s", p->name, p->value, fr_strerror());
       continue;
     }

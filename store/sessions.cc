@@ -197,6 +197,10 @@ void appendPostAuth(WriteTxn& txn, const pb::PostAuth& entry, uint64_t keep) {
   appendToLog(txn, Table::PostAuthLog, kPostAuthCounter, encode(entry), keep);
 }
 
+void appendPostAuthRecords(WriteTxn& txn, const std::vector<std::string>& records, uint64_t keep) {
+  appendToLog(txn, Table::PostAuthLog, kPostAuthCounter, records, keep);
+}
+
 std::vector<std::pair<uint64_t, pb::PostAuth>>
 listPostAuth(const ReadTxn& txn, uint64_t before, size_t limit,
              const std::function<bool(const pb::PostAuth&)>& match) {

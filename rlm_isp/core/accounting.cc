@@ -87,8 +87,15 @@ std::string terminateCauseName(uint32_t cause) {
   return cause ? std::to_string(cause) : "";
 }
 
+void checkAccounting(const AcctRequest& req) {
+  const bool per_session = req.status_type == kAcctStart || req.status_type == kAcctStop ||
+                           req.status_type == kAcctInterim;
+  if (per_session && req.acct_session_id.empty()) throw std::invalid_argument("no Acct-Session-Id");
+}
+
 std::string applyAccounting(store::WriteTxn& txn, const AcctRequest& req, int64_t now,
                             const PolicyOptions& options) {
+  checkAccounting(req);
   // The time the event happened at the NAS, as well as it can be known.
   const int64_t at = req.event_timestamp ? req.event_timestamp : now - req.delay_time;
 
@@ -100,7 +107,6 @@ std::string applyAccounting(store::WriteTxn& txn, const AcctRequest& req, int64_
   if (req.status_type != kAcctStart && req.status_type != kAcctStop &&
       req.status_type != kAcctInterim)
     return "status " + std::to_string(req.status_type) + " ignored";
-  if (req.acct_session_id.empty()) throw std::invalid_argument("no Acct-Session-Id");
 
   const std::string key = store::sessionKey(req.nas_ip, req.acct_session_id);
   auto existing = store::getSession(txn, key);

@@ -45,6 +45,10 @@ struct AcctRequest {
 // Acct-Terminate-Cause as its RFC 2866 name ("User-Request", ...), or the number.
 std::string terminateCauseName(uint32_t cause);
 
+// Throws std::invalid_argument for a packet that cannot be recorded (no Acct-Session-Id), as
+// applyAccounting would, without touching the store.
+void checkAccounting(const AcctRequest& req);
+
 // Applies one Accounting-Request. Returns a short description for the log ("start", "interim
 // +1234/5678 bytes", "duplicate stop ignored", ...). Throws std::invalid_argument for a packet
 // that cannot be recorded (no Acct-Session-Id).

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <google/protobuf/arena.h>
+
 #include "common/crypto.h"
 #include "common/net.h"
 #include "rlm_isp/core/vouchers.h"
@@ -79,8 +81,13 @@ std::optional<Profile> parseProfile(std::string_view name) {
 }
 
 UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, int64_t now) {
-  const auto d = store::getUsage(txn, username, "d" + store::dayPeriod(now));
-  const auto m = store::getUsage(txn, username, "m" + store::monthPeriod(now));
+  return usageNow(txn, username, "d" + store::dayPeriod(now), "m" + store::monthPeriod(now));
+}
+
+UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, std::string_view day_key,
+                  std::string_view month_key) {
+  const auto d = store::getUsage(txn, username, day_key);
+  const auto m = store::getUsage(txn, username, month_key);
   return {d.input_octets() + d.output_octets(), m.input_octets() + m.output_octets()};
 }
 
@@ -168,8 +175,18 @@ std::optional<ClassTag> parseClass(std::string_view cls) {
 Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
                              uint64_t month_usage_bytes, int64_t now,
                              const PolicyOptions& options) {
-  Attributes a = coaAttributes(plan, profile);
-  const std::string fingerprint = coaFingerprint(a);
+  Attributes coa = coaAttributes(plan, profile);
+  const std::string fingerprint = coaFingerprint(coa);
+  return sessionAttributes(s, plan, profile, std::move(coa), fingerprint, month_usage_bytes, now,
+                           options);
+}
+
+Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
+                             Attributes coa, std::string_view fingerprint,
+                             uint64_t month_usage_bytes, int64_t now,
+                             const PolicyOptions& options) {
+  Attributes a = std::move(coa);
+  a.reserve(a.size() + 6);
   if (profile != Profile::Isolated) {
     // The session ends when isolation is due, so the next dial lands in isolation even when
     // ispboxd is not running to move it.
@@ -193,6 +210,37 @@ Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Prof
   return a;
 }
 
+std::shared_ptr<const PolicyCache::Plan> PolicyCache::plan(std::string_view name,
+                                                           std::string_view stored) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = plans_.find(name); it != plans_.end() && it->second->stored == stored)
+      return it->second;
+  }
+  auto entry = std::make_shared<Plan>();
+  entry->stored = stored;
+  if (!store::decodeInto(stored, &entry->plan))
+    throw store::StoreError(store::StoreError::Code::Corrupt, "cannot decode plan");
+  for (Profile p : {Profile::Normal, Profile::Throttled, Profile::Isolated, Profile::Blocked}) {
+    const auto i = static_cast<size_t>(p);
+    entry->coa[i] = coaAttributes(entry->plan, p);
+    entry->fingerprint[i] = coaFingerprint(entry->coa[i]);
+  }
+  std::lock_guard lock(mutex_);
+  if (plans_.size() >= kMaxPlans) plans_.clear();
+  plans_.insert_or_assign(std::string(name), entry);
+  return entry;
+}
+
+PolicyCache::Periods PolicyCache::periods(int64_t now) {
+  std::lock_guard lock(mutex_);
+  if (now != periods_at_) {
+    periods_ = {"d" + store::dayPeriod(now), "m" + store::monthPeriod(now)};
+    periods_at_ = now;
+  }
+  return periods_;
+}
+
 bool leaseAddress(store::Env& env, AuthDecision& d, const std::string& pool,
                   std::string_view user_name, int64_t now, const PolicyOptions& options) {
   auto txn = env.write();
@@ -206,7 +254,7 @@ bool leaseAddress(store::Env& env, AuthDecision& d, const std::string& pool,
 }
 
 AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
-                       const PolicyOptions& options) {
+                       const PolicyOptions& options, PolicyCache* cache) {
   AuthDecision d;
   auto reject = [&](std::string reason) {
     d.verdict = Verdict::Reject;
@@ -216,9 +264,17 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
   std::string pool_to_lease;
   {
     auto txn = env.read();
-    if (!store::getNasByIp(txn, req.nas_ip))
+    // Only whether the NAS exists matters here: its index entry, written and removed with the
+    // record in one transaction, says so without reading the record.
+    if (!txn.get(store::Table::NasByIp, req.nas_ip))
       return reject("NAS " + std::string(req.nas_ip) + " is not registered");
-    pb::Subscriber s;
+    // The subscriber is decoded onto an arena on the stack: its strings cost no heap allocation.
+    alignas(16) char arena_block[2048];
+    google::protobuf::ArenaOptions arena_options;
+    arena_options.initial_block = arena_block;
+    arena_options.initial_block_size = sizeof arena_block;
+    google::protobuf::Arena arena(arena_options);
+    pb::Subscriber& s = *google::protobuf::Arena::CreateMessage<pb::Subscriber>(&arena);
     if (req.user_name.empty() || !store::getSubscriber(txn, req.user_name, &s))
       return authorizeVoucher(env, std::move(txn), req, now, options); // or "Unknown user"
     if (s.status() == pb::TERMINATED) return reject("Account terminated");
@@ -226,10 +282,27 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
       auto mac = net::normalizeMac(req.calling_station_id);
       if (!mac || *mac != s.mac()) return reject("Device not allowed for this account");
     }
-    auto plan = store::getPlan(txn, s.plan());
+    std::shared_ptr<const PolicyCache::Plan> cached;
+    std::optional<pb::Plan> decoded;
+    const pb::Plan* plan = nullptr;
+    if (!cache) {
+      if ((decoded = store::getPlan(txn, s.plan()))) plan = &*decoded;
+    } else if (auto stored = txn.get(store::Table::Plans, s.plan())) {
+      cached = cache->plan(s.plan(), *stored);
+      plan = &cached->plan;
+    }
     if (!plan) return reject("Account has no valid plan");
 
-    const UsageNow usage = usageNow(txn, s.username(), now);
+    // Usage only matters to a plan with a data cap or a quota: the others skip two reads.
+    UsageNow usage;
+    const bool metered = plan->data_cap_bytes() != 0 || plan->quota().daily_bytes() != 0 ||
+                         plan->quota().monthly_bytes() != 0;
+    if (metered && cache) {
+      const PolicyCache::Periods periods = cache->periods(now);
+      usage = usageNow(txn, s.username(), periods.day, periods.month);
+    } else if (metered) {
+      usage = usageNow(txn, s.username(), now);
+    }
     const ProfileDecision decision = decideProfile(s, *plan, usage, now);
     if (decision.profile == Profile::Blocked) {
       const std::string& why = decision.reason;
@@ -252,14 +325,20 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
     d.password = s.password();
     d.profile = profileName(decision.profile);
     d.reason = decision.reason;
-    d.reply = sessionAttributes(s, *plan, decision.profile, usage.month_bytes, now, options);
+    if (cached) {
+      const auto i = static_cast<size_t>(decision.profile);
+      d.reply = sessionAttributes(s, *plan, decision.profile, cached->coa[i],
+                                  cached->fingerprint[i], usage.month_bytes, now, options);
+    } else {
+      d.reply = sessionAttributes(s, *plan, decision.profile, usage.month_bytes, now, options);
+    }
 
     const std::string pool = profilePool(*plan, decision.profile);
     if (!s.static_ip().empty()) {
       d.reply.emplace_back("Framed-IP-Address", s.static_ip());
     } else if (!pool.empty()) {
       // A pool ispbox manages gets an address from us; any other name is the router's pool.
-      if (store::getPool(txn, pool))
+      if (txn.get(store::Table::Pools, pool))
         pool_to_lease = pool;
       else
         d.reply.emplace_back("Framed-Pool", pool);
