@@ -84,10 +84,15 @@ typedef struct isp_acct_request {
   uint32_t status_type; /* Acct-Status-Type: 1 Start, 2 Stop, 3 Interim-Update,
                            7 Accounting-On, 8 Accounting-Off */
   const char* user_name;
-  const char* acct_session_id;   /* Acct-Session-Id (per NAS) */
-  const char* acct_unique_id;    /* Acct-Unique-Session-Id (set by the acct_unique policy) */
+  const char* acct_session_id; /* Acct-Session-Id (per NAS) */
+  /* Acct-Unique-Session-Id when a policy set one (stock acct_unique); absent, the core computes
+   * the stock policy's value from the next four and User-Name, Acct-Session-Id. */
+  const char* acct_unique_id;
+  const char* nas_address;       /* NAS-IPv6-Address, else NAS-IP-Address, as text */
+  const char* nas_identifier;    /* NAS-Identifier */
+  const char* nas_port_id;       /* NAS-Port-Id */
+  const char* nas_port;          /* NAS-Port, as decimal text */
   const char* nas_ip;            /* source address of the packet */
-  const char* nas_ip_address;    /* NAS-IP-Address attribute */
   const char* framed_ip_address; /* Framed-IP-Address */
   const char* calling_station_id;
   uint32_t session_time;    /* Acct-Session-Time, seconds */

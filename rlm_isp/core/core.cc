@@ -155,7 +155,7 @@ struct isp_core {
     try {
       auto txn = env->write();
       for (AcctJob* j : group)
-        j->what = aaa::applyAccounting(txn, *j->request, j->now, options);
+        j->what = aaa::applyAccounting(txn, *j->request, j->now, options, &cache);
       txn.commit(); // durable before any of them is answered
       return;
     } catch (...) {
@@ -167,7 +167,7 @@ struct isp_core {
     for (AcctJob* j : group) {
       try {
         auto txn = env->write();
-        j->what = aaa::applyAccounting(txn, *j->request, j->now, options);
+        j->what = aaa::applyAccounting(txn, *j->request, j->now, options, &cache);
         txn.commit();
       } catch (...) {
         j->error = std::current_exception();
@@ -308,8 +308,14 @@ isp_code_t isp_core_accounting(isp_core_t* core, const isp_acct_request_t* r, ch
     req.status_type = r->status_type;
     req.user_name = sv(r->user_name);
     req.acct_session_id = sv(r->acct_session_id);
-    req.acct_unique_id = sv(r->acct_unique_id);
+    std::string unique;
+    if (sv(r->acct_unique_id).empty())
+      unique = aaa::acctUniqueId(sv(r->user_name), sv(r->acct_session_id), sv(r->nas_address),
+                                 sv(r->nas_identifier), sv(r->nas_port_id), sv(r->nas_port));
+    req.acct_unique_id = unique.empty() ? sv(r->acct_unique_id) : unique;
     req.nas_ip = sv(r->nas_ip);
+    req.nas_identifier = sv(r->nas_identifier);
+    req.nas_port_id = sv(r->nas_port_id);
     req.framed_ip = sv(r->framed_ip_address);
     req.calling_station_id = sv(r->calling_station_id);
     const std::string cls = octets(sv(r->class_attr));

@@ -2,13 +2,13 @@
 #include "rlm_isp/core/policy.h"
 
 #include <algorithm>
-
-#include <google/protobuf/arena.h>
+#include <ctime>
 
 #include "common/crypto.h"
 #include "common/net.h"
 #include "rlm_isp/core/vouchers.h"
 #include "store/entities.h"
+#include "store/logs.h"
 #include "store/pools.h"
 #include "store/sessions.h"
 
@@ -89,6 +89,13 @@ UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, std::str
   const auto d = store::getUsage(txn, username, day_key);
   const auto m = store::getUsage(txn, username, month_key);
   return {d.input_octets() + d.output_octets(), m.input_octets() + m.output_octets()};
+}
+
+UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, int64_t now,
+                  PolicyCache* cache) {
+  if (!cache) return usageNow(txn, username, now);
+  const PolicyCache::Periods periods = cache->periods(now);
+  return usageNow(txn, username, periods.day, periods.month);
 }
 
 ProfileDecision decideProfile(const pb::Subscriber& s, const pb::Plan& plan, const UsageNow& usage,
@@ -232,13 +239,62 @@ std::shared_ptr<const PolicyCache::Plan> PolicyCache::plan(std::string_view name
   return entry;
 }
 
-PolicyCache::Periods PolicyCache::periods(int64_t now) {
+PolicyCache::Periods PolicyCache::periods(int64_t t) {
   std::lock_guard lock(mutex_);
-  if (now != periods_at_) {
-    periods_ = {"d" + store::dayPeriod(now), "m" + store::monthPeriod(now)};
-    periods_at_ = now;
+  if (t < day_start_ || t >= day_end_) {
+    // The local day's bounds from mktime, which knows the days DST makes 23 or 25 hours long.
+    const time_t tt = static_cast<time_t>(t);
+    tm day{};
+    localtime_r(&tt, &day);
+    day.tm_hour = day.tm_min = day.tm_sec = 0;
+    day.tm_isdst = -1;
+    tm next = day;
+    next.tm_mday += 1;
+    const time_t start = mktime(&day), end = mktime(&next);
+    periods_ = {"d" + store::dayPeriod(t), "m" + store::monthPeriod(t)};
+    if (start <= tt && tt < end) {
+      day_start_ = start;
+      day_end_ = end;
+    } else { // a time zone without this midnight: do not cache
+      day_start_ = day_end_ = 0;
+    }
   }
   return periods_;
+}
+
+bool isMetered(const pb::Plan& plan) {
+  return plan.data_cap_bytes() != 0 || plan.quota().daily_bytes() != 0 ||
+         plan.quota().monthly_bytes() != 0;
+}
+
+bool PolicyCache::anyMeteredPlan(const store::ReadTxn& txn) {
+  const uint64_t change = store::latestChange(txn);
+  {
+    std::lock_guard lock(mutex_);
+    if (metered_known_ && metered_at_change_ == change) return metered_;
+  }
+  bool any = false;
+  store::Cursor cur(txn, store::Table::Plans);
+  pb::Plan plan;
+  for (bool ok = cur.first(); ok && !any; ok = cur.next()) {
+    if (!store::decodeInto(cur.value(), &plan))
+      throw store::StoreError(store::StoreError::Code::Corrupt, "cannot decode plan");
+    any = isMetered(plan);
+  }
+  std::lock_guard lock(mutex_);
+  metered_known_ = true;
+  metered_ = any;
+  metered_at_change_ = change;
+  return any;
+}
+
+PlanRef::PlanRef(const store::ReadTxn& txn, std::string_view name, PolicyCache* cache) {
+  if (!cache) {
+    if ((decoded_ = store::getPlan(txn, name))) plan_ = &*decoded_;
+  } else if (auto stored = txn.get(store::Table::Plans, name)) {
+    cached_ = cache->plan(name, *stored);
+    plan_ = &cached_->plan;
+  }
 }
 
 bool leaseAddress(store::Env& env, AuthDecision& d, const std::string& pool,
@@ -269,12 +325,8 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
     if (!txn.get(store::Table::NasByIp, req.nas_ip))
       return reject("NAS " + std::string(req.nas_ip) + " is not registered");
     // The subscriber is decoded onto an arena on the stack: its strings cost no heap allocation.
-    alignas(16) char arena_block[2048];
-    google::protobuf::ArenaOptions arena_options;
-    arena_options.initial_block = arena_block;
-    arena_options.initial_block_size = sizeof arena_block;
-    google::protobuf::Arena arena(arena_options);
-    pb::Subscriber& s = *google::protobuf::Arena::CreateMessage<pb::Subscriber>(&arena);
+    store::StackArena arena;
+    auto& s = arena.create<pb::Subscriber>();
     if (req.user_name.empty() || !store::getSubscriber(txn, req.user_name, &s))
       return authorizeVoucher(env, std::move(txn), req, now, options); // or "Unknown user"
     if (s.status() == pb::TERMINATED) return reject("Account terminated");
@@ -282,27 +334,13 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
       auto mac = net::normalizeMac(req.calling_station_id);
       if (!mac || *mac != s.mac()) return reject("Device not allowed for this account");
     }
-    std::shared_ptr<const PolicyCache::Plan> cached;
-    std::optional<pb::Plan> decoded;
-    const pb::Plan* plan = nullptr;
-    if (!cache) {
-      if ((decoded = store::getPlan(txn, s.plan()))) plan = &*decoded;
-    } else if (auto stored = txn.get(store::Table::Plans, s.plan())) {
-      cached = cache->plan(s.plan(), *stored);
-      plan = &cached->plan;
-    }
+    const PlanRef plan_ref(txn, s.plan(), cache);
+    const pb::Plan* plan = plan_ref.get();
     if (!plan) return reject("Account has no valid plan");
 
     // Usage only matters to a plan with a data cap or a quota: the others skip two reads.
     UsageNow usage;
-    const bool metered = plan->data_cap_bytes() != 0 || plan->quota().daily_bytes() != 0 ||
-                         plan->quota().monthly_bytes() != 0;
-    if (metered && cache) {
-      const PolicyCache::Periods periods = cache->periods(now);
-      usage = usageNow(txn, s.username(), periods.day, periods.month);
-    } else if (metered) {
-      usage = usageNow(txn, s.username(), now);
-    }
+    if (isMetered(*plan)) usage = usageNow(txn, s.username(), now, cache);
     const ProfileDecision decision = decideProfile(s, *plan, usage, now);
     if (decision.profile == Profile::Blocked) {
       const std::string& why = decision.reason;
@@ -325,7 +363,7 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
     d.password = s.password();
     d.profile = profileName(decision.profile);
     d.reason = decision.reason;
-    if (cached) {
+    if (const PolicyCache::Plan* cached = plan_ref.cached()) {
       const auto i = static_cast<size_t>(decision.profile);
       d.reply = sessionAttributes(s, *plan, decision.profile, cached->coa[i],
                                   cached->fingerprint[i], usage.month_bytes, now, options);

@@ -79,6 +79,10 @@ UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, int64_t 
 // The same with the Usage period keys ("d" YYYYMMDD, "m" YYYYMM) already known.
 UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, std::string_view day_key,
                   std::string_view month_key);
+class PolicyCache;
+// The same with the period keys from the cache, when there is one.
+UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, int64_t now,
+                  PolicyCache* cache);
 
 struct ProfileDecision {
   Profile profile = Profile::Normal;
@@ -111,9 +115,9 @@ struct ClassTag {
 std::string formatClass(Profile profile, std::string_view plan, std::string_view fingerprint);
 std::optional<ClassTag> parseClass(std::string_view cls);
 
-// What the Access-Requests of one process can share: each plan decoded, with its CoA attributes
-// and their fingerprint (a SHA-256) for every profile, once per version of the plan instead of
-// once per request; and the usage period keys of the current second. Plans are keyed by their
+// What the requests of one process can share: each plan decoded, with its CoA attributes and
+// their fingerprint (a SHA-256) for every profile, once per version of the plan instead of once
+// per request; and the usage period keys of the current local day. Plans are keyed by their
 // stored bytes, so a changed plan is a miss, never a stale hit. Thread-safe.
 class PolicyCache {
 public:
@@ -130,14 +134,39 @@ public:
   struct Periods {
     std::string day, month; // Usage keys: "d" YYYYMMDD, "m" YYYYMM (local time)
   };
-  Periods periods(int64_t now);
+  // The keys of the local day holding `t` (store::dayPeriod, monthPeriod).
+  Periods periods(int64_t t);
+
+  // Whether any plan in the snapshot has a data cap or a quota (else no packet can cross one).
+  // Known until the change log moves on: every plan write is in it.
+  bool anyMeteredPlan(const store::ReadTxn& txn);
 
 private:
   static constexpr size_t kMaxPlans = 1024; // more plans than this: the cache starts over
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<const Plan>, std::less<>> plans_;
-  int64_t periods_at_ = INT64_MIN;
+  int64_t day_start_ = 0, day_end_ = 0; // [start, end): the local day periods_ is for
   Periods periods_;
+  bool metered_known_ = false, metered_ = false;
+  uint64_t metered_at_change_ = 0;
+};
+
+// A data cap or a quota: the plan's subscribers' usage matters.
+bool isMetered(const pb::Plan& plan);
+
+// Plan `name` as read in a snapshot: from the cache when there is one, else decoded here.
+class PlanRef {
+public:
+  PlanRef(const store::ReadTxn& txn, std::string_view name, PolicyCache* cache);
+  PlanRef(const PlanRef&) = delete;
+  PlanRef& operator=(const PlanRef&) = delete;
+  const pb::Plan* get() const { return plan_; }                     // null: no such plan
+  const PolicyCache::Plan* cached() const { return cached_.get(); } // null without a cache
+
+private:
+  std::shared_ptr<const PolicyCache::Plan> cached_;
+  std::optional<pb::Plan> decoded_;
+  const pb::Plan* plan_ = nullptr;
 };
 
 // Takes an address from an ispbox pool for an accepted request (its own write transaction) and
