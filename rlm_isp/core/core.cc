@@ -85,11 +85,14 @@ struct PendingPostAuth {
 
 // An Accounting-Request waiting to be part of a group commit (see isp_core::account).
 struct AcctJob {
+  AcctJob(const aaa::AcctRequest& r, int64_t t) : request(&r), now(t) {}
   const aaa::AcctRequest* request;
   int64_t now;
-  std::string what;         // applyAccounting's description, once committed
-  std::exception_ptr error; // or why it was not recorded
-  bool done = false;        // guarded by isp_core::acct_mutex
+  std::string what;             // applyAccounting's description, once committed
+  std::exception_ptr error;     // or why it was not recorded
+  bool done = false;            // guarded by isp_core::acct_mutex
+  bool lead = false;            // guarded by isp_core::acct_mutex: commit the next group
+  std::condition_variable wake; // its thread waits here for done or lead
 };
 
 } // namespace
@@ -110,13 +113,14 @@ struct isp_core {
 
   // Accounting group commit: each packet must be durable before the NAS is answered, and a
   // durable LMDB commit (two fsyncs) costs far more than applying a packet. So the worker thread
-  // that finds no commit under way becomes the leader: it takes every packet queued so far, applies
-  // them in one write transaction and commits once; the other workers wait until their packet's
-  // commit has returned. Nothing waits for a batch to fill: packets that arrive while a commit is
-  // under way form the next group, so one packet alone is committed at once.
+  // that finds no commit under way leads: it takes every packet queued so far, applies them in
+  // one write transaction and commits once; the other workers wait until the commit holding their
+  // packet has returned. Nothing waits for a group to fill: packets that arrive while a commit is
+  // under way form the next group, whose first packet's thread the leader hands over to, so one
+  // packet alone is committed at once. Each thread is woken once, by its own condition variable
+  // (a shared one woke every waiter per commit: context switches cost more than the commits).
   std::mutex acct_mutex;
-  std::condition_variable acct_done;
-  std::vector<AcctJob*> acct_queue;
+  std::vector<std::shared_ptr<AcctJob>> acct_queue;
   bool acct_leader = false;
 
   static constexpr size_t kBatch = 512;
@@ -125,36 +129,42 @@ struct isp_core {
 
   // Records the request durably (in a group commit) and returns applyAccounting's description.
   std::string account(const aaa::AcctRequest& request, int64_t now) {
-    AcctJob job{&request, now, {}, {}, false};
+    // Shared: the leader notifies after unlocking, when this thread may already have returned.
+    const auto job = std::make_shared<AcctJob>(request, now);
     std::unique_lock lock(acct_mutex);
-    acct_queue.push_back(&job);
-    while (!job.done) {
-      if (acct_leader) {
-        acct_done.wait(lock);
-        continue;
-      }
-      acct_leader = true;
-      std::vector<AcctJob*> group;
+    acct_queue.push_back(job);
+    if (!acct_leader) acct_leader = job->lead = true;
+    job->wake.wait(lock, [&] { return job->done || job->lead; });
+    if (!job->done) {
+      std::vector<std::shared_ptr<AcctJob>> group;
       group.swap(acct_queue);
       lock.unlock();
       commitGroup(group);
+      std::shared_ptr<AcctJob> next;
       lock.lock();
-      for (AcctJob* j : group)
+      for (const auto& j : group)
         j->done = true;
-      acct_leader = false;
-      acct_done.notify_all();
+      if (acct_queue.empty())
+        acct_leader = false;
+      else
+        (next = acct_queue.front())->lead = true;
+      lock.unlock();
+      for (const auto& j : group)
+        if (j != job) j->wake.notify_one();
+      if (next) next->wake.notify_one();
+    } else {
+      lock.unlock();
     }
-    lock.unlock();
-    if (job.error) std::rethrow_exception(job.error);
-    return std::move(job.what);
+    if (job->error) std::rethrow_exception(job->error);
+    return std::move(job->what);
   }
 
   // One transaction for the group. When one packet fails, the transaction is abandoned and each
   // packet is committed on its own, so only the failing one goes unrecorded (and unanswered).
-  void commitGroup(const std::vector<AcctJob*>& group) noexcept {
+  void commitGroup(const std::vector<std::shared_ptr<AcctJob>>& group) noexcept {
     try {
       auto txn = env->write();
-      for (AcctJob* j : group)
+      for (const auto& j : group)
         j->what = aaa::applyAccounting(txn, *j->request, j->now, options, &cache);
       txn.commit(); // durable before any of them is answered
       return;
@@ -164,7 +174,7 @@ struct isp_core {
         return;
       }
     }
-    for (AcctJob* j : group) {
+    for (const auto& j : group) {
       try {
         auto txn = env->write();
         j->what = aaa::applyAccounting(txn, *j->request, j->now, options, &cache);
