@@ -15,6 +15,18 @@ namespace {
 constexpr int64_t kNow = 1795000000;
 constexpr uint64_t kGiB4 = 1ULL << 32;
 
+// An Interim-Update of alice's on 192.0.2.1.
+AcctRequest interim(std::string_view sid, uint64_t in, uint32_t time = 0) {
+  AcctRequest r;
+  r.status_type = kAcctInterim;
+  r.user_name = "alice";
+  r.acct_session_id = sid;
+  r.nas_ip = "192.0.2.1";
+  r.input_bytes = in;
+  r.session_time = time;
+  return r;
+}
+
 class Accounting : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -179,36 +191,26 @@ TEST_F(Accounting, CrossingAQuotaIsNotedWithAndWithoutTheCache) {
   }
   PolicyCache cache;
   auto send = [&](std::string_view sid, uint64_t bytes, PolicyCache* c) {
-    AcctRequest r;
-    r.status_type = kAcctInterim;
-    r.user_name = "alice";
-    r.acct_session_id = sid;
-    r.nas_ip = "192.0.2.1";
-    r.input_bytes = bytes;
     auto txn = env_->write();
     const uint64_t before = store::latestChange(txn);
-    applyAccounting(txn, r, kNow, options_, c);
+    applyAccounting(txn, interim(sid, bytes), kNow, options_, c);
     const uint64_t noted = store::latestChange(txn) - before;
     txn.commit();
     return noted;
   };
-  EXPECT_EQ(send("s1", 5000, &cache), 0u); // no plan is metered (and the cache learns so)
-  plan.mutable_quota()->set_daily_bytes(10000);
-  {
+  auto setDailyQuota = [&](uint64_t bytes) {
+    plan.mutable_quota()->set_daily_bytes(bytes);
     auto txn = env_->write();
     store::putPlan(txn, plan, store::WriteMode::Replace);
     txn.commit();
-  }
+  };
+  EXPECT_EQ(send("s1", 5000, &cache), 0u); // no plan is metered (and the cache learns so)
+  setDailyQuota(10000);
   EXPECT_EQ(send("s1", 8000, &cache), 0u);  // 8000 of 10000 today
   EXPECT_EQ(send("s1", 12000, &cache), 1u); // crosses
   EXPECT_EQ(send("s1", 13000, &cache), 0u); // already over: no news
   EXPECT_EQ(send("s2", 5000, nullptr), 0u); // the day's total is already past it
-  plan.mutable_quota()->set_daily_bytes(20000);
-  {
-    auto txn = env_->write();
-    store::putPlan(txn, plan, store::WriteMode::Replace);
-    txn.commit();
-  }
+  setDailyQuota(20000);
   EXPECT_EQ(send("s2", 7500, nullptr), 1u); // 18000 + 2500 crosses 20000, no cache
 }
 
@@ -218,14 +220,7 @@ TEST_F(Accounting, OneTransactionForManyPacketsCountsEachOnce) {
   PolicyCache cache;
   auto txn = env_->write();
   auto packet = [&](std::string_view sid, uint64_t in, uint32_t time) {
-    AcctRequest r;
-    r.status_type = kAcctInterim;
-    r.user_name = "alice";
-    r.acct_session_id = sid;
-    r.nas_ip = "192.0.2.1";
-    r.input_bytes = in;
-    r.session_time = time;
-    applyAccounting(txn, r, kNow, options_, &cache);
+    applyAccounting(txn, interim(sid, in, time), kNow, options_, &cache);
   };
   packet("a", 100, 60);
   packet("b", 1000, 60);

@@ -22,6 +22,16 @@ namespace {
 
 using testutil::TempDir;
 
+// An Accounting-Start of alice's from 192.0.2.1.
+isp_acct_request_t startOf(const char* acct_session_id) {
+  isp_acct_request_t req{};
+  req.status_type = 1;
+  req.user_name = "alice";
+  req.acct_session_id = acct_session_id;
+  req.nas_ip = "192.0.2.1";
+  return req;
+}
+
 class RlmIspCore : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -84,11 +94,7 @@ TEST_F(RlmIspCore, AuthorizeRejectsUnknownUsersWithAMessage) {
 }
 
 TEST_F(RlmIspCore, AccountingFoldsGigawordsIntoUsage) {
-  isp_acct_request_t req{};
-  req.status_type = 1;
-  req.user_name = "alice";
-  req.acct_session_id = "81a00001";
-  req.nas_ip = "192.0.2.1";
+  isp_acct_request_t req = startOf("81a00001");
   char msg[ISP_ERROR_MAX];
   ASSERT_EQ(isp_core_accounting(core_, &req, msg, sizeof msg), ISP_OK) << msg;
   req.status_type = 3;
@@ -240,11 +246,7 @@ TEST_F(RlmIspCore, ConcurrentAccountingIsRecordedOnceAndABadPacketFailsAlone) {
 }
 
 TEST_F(RlmIspCore, AccountingWithoutAUniqueIdGetsTheStockOne) {
-  isp_acct_request_t req{};
-  req.status_type = 1;
-  req.user_name = "alice";
-  req.acct_session_id = "81a00001";
-  req.nas_ip = "192.0.2.1";
+  isp_acct_request_t req = startOf("81a00001");
   req.nas_address = "192.0.2.1";
   req.nas_identifier = "pop1";
   req.nas_port_id = "ether1";

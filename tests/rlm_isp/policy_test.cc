@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <string>
 
 #include "rlm_isp/core/policy.h"
 #include "store/entities.h"
@@ -245,6 +246,20 @@ TEST_F(Policy, CacheNoticesAChangedPlan) {
 
 TEST(PolicyCachePeriods, AreTheStoreDaysAcrossMidnightMonthsAndDst) {
   // A POSIX rule, so no tzdata is needed: Central Europe, DST from the last Sunday of March.
+  // The previous zone comes back at the end, for the tests run after this in the same process.
+  const char* old = std::getenv("TZ");
+  const std::string saved = old ? old : "";
+  struct Restore {
+    bool had;
+    std::string tz;
+    ~Restore() {
+      if (had)
+        setenv("TZ", tz.c_str(), 1);
+      else
+        unsetenv("TZ");
+      tzset();
+    }
+  } restore{old != nullptr, saved};
   ASSERT_EQ(setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1), 0);
   tzset();
   PolicyCache cache;
