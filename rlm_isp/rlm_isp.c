@@ -146,7 +146,7 @@ static VALUE_PAIR* add_pair(rlm_isp_t const* inst, TALLOC_CTX* ctx, VALUE_PAIR**
   if (!vp) return NULL;
   vp->op = T_OP_SET;
   if (fr_pair_value_from_str(vp, value, -1) < 0) {
-    talloc_free(vp);
+    fr_pair_list_free(&vp); /* a list of one; talloc_free would make the module need libtalloc */
     return NULL;
   }
   fr_pair_add(vps, vp);
