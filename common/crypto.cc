@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace ispbox::crypto {
@@ -20,14 +21,32 @@ std::string toHex(const unsigned char* data, size_t n) {
   return out;
 }
 
+// The algorithm fetched once: EVP_sha256() and the like make every digest look it up again in
+// the provider tables, under locks, which costs more than hashing a short string.
+const EVP_MD* fetchDigest(const char* name) {
+  const EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (!md) throw std::runtime_error(std::string("OpenSSL has no ") + name);
+  return md;
+}
+
+std::string digestHex(const EVP_MD* md, std::string_view data, const char* what) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &len, md, nullptr) != 1)
+    throw std::runtime_error(std::string(what) + " failed");
+  return toHex(digest, len);
+}
+
 } // namespace
 
 std::string sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("sha256 failed");
-  return toHex(digest, len);
+  static const EVP_MD* const md = fetchDigest("SHA256"); // kept for the process's life
+  return digestHex(md, data, "sha256");
+}
+
+std::string md5Hex(std::string_view data) {
+  static const EVP_MD* const md = fetchDigest("MD5");
+  return digestHex(md, data, "md5");
 }
 
 std::string randomHex(size_t n) {

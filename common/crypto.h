@@ -9,6 +9,8 @@ namespace ispbox::crypto {
 
 // Lower-case hex SHA-256 of data.
 std::string sha256Hex(std::string_view data);
+// Lower-case hex MD5 of data: only for identifiers RADIUS defines with it, never for security.
+std::string md5Hex(std::string_view data);
 
 // n bytes from the kernel's CSPRNG (via OpenSSL), hex-encoded (2n characters). Throws on failure.
 std::string randomHex(size_t n);

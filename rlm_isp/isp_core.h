@@ -48,17 +48,11 @@ void isp_core_close(isp_core_t* core) ISP_NOEXCEPT;
 
 /* ---- authorize: Access-Request ---- */
 
+/* Only what the policy looks at: every attribute read costs the shim a list walk per request. */
 typedef struct isp_auth_request {
   const char* user_name;
   const char* nas_ip;             /* source address of the packet (the NAS as a client) */
-  const char* nas_ip_address;     /* NAS-IP-Address attribute */
-  const char* nas_identifier;     /* NAS-Identifier */
   const char* calling_station_id; /* subscriber MAC (PPPoE / hotspot) */
-  const char* called_station_id;  /* service name / hotspot server */
-  uint32_t service_type;          /* Service-Type, 0 = absent */
-  uint32_t framed_protocol;       /* Framed-Protocol, 0 = absent */
-  uint32_t nas_port_type;         /* NAS-Port-Type, 0 = absent (0 is "Async": never sent) */
-  const char* nas_port_id;        /* NAS-Port-Id (MikroTik: the interface) */
 } isp_auth_request_t;
 
 typedef struct isp_pair {
@@ -79,7 +73,8 @@ typedef struct isp_auth_result {
   isp_pair_t reply[ISP_MAX_REPLY_PAIRS];
 } isp_auth_result_t;
 
-/* Fills *result (zeroed first) and returns result->code. */
+/* Fills *result and returns result->code. Not zeroed first (it is 11 KB): its strings start
+ * empty and reply_count at 0, and only the first reply_count pairs are meaningful. */
 isp_code_t isp_core_authorize(isp_core_t* core, const isp_auth_request_t* request,
                               isp_auth_result_t* result) ISP_NOEXCEPT;
 
@@ -89,10 +84,15 @@ typedef struct isp_acct_request {
   uint32_t status_type; /* Acct-Status-Type: 1 Start, 2 Stop, 3 Interim-Update,
                            7 Accounting-On, 8 Accounting-Off */
   const char* user_name;
-  const char* acct_session_id;   /* Acct-Session-Id (per NAS) */
-  const char* acct_unique_id;    /* Acct-Unique-Session-Id (set by the acct_unique policy) */
+  const char* acct_session_id; /* Acct-Session-Id (per NAS) */
+  /* Acct-Unique-Session-Id when a policy set one (stock acct_unique); absent, the core computes
+   * the stock policy's value from the next four and User-Name, Acct-Session-Id. */
+  const char* acct_unique_id;
+  const char* nas_address;       /* NAS-IPv6-Address, else NAS-IP-Address, as text */
+  const char* nas_identifier;    /* NAS-Identifier */
+  const char* nas_port_id;       /* NAS-Port-Id */
+  const char* nas_port;          /* NAS-Port, as decimal text */
   const char* nas_ip;            /* source address of the packet */
-  const char* nas_ip_address;    /* NAS-IP-Address attribute */
   const char* framed_ip_address; /* Framed-IP-Address */
   const char* calling_station_id;
   uint32_t session_time;    /* Acct-Session-Time, seconds */
@@ -105,7 +105,7 @@ typedef struct isp_acct_request {
   uint32_t terminate_cause; /* Acct-Terminate-Cause, 0 = absent */
   int64_t event_timestamp;  /* Event-Timestamp, Unix seconds, 0 = absent */
   uint32_t delay_time;      /* Acct-Delay-Time, seconds */
-  const char* class_attr;   /* Class (as sent back by the NAS), printable form */
+  const char* class_attr;   /* Class (as sent back by the NAS): its bytes, or the 0x<hex> form */
 } isp_acct_request_t;
 
 /* ISP_OK: recorded (the server answers Accounting-Response); ISP_FAIL: not recorded (no answer,
@@ -115,8 +115,9 @@ isp_code_t isp_core_accounting(isp_core_t* core, const isp_acct_request_t* reque
 
 /* ---- post-auth: the outcome of an Access-Request ---- */
 
-/* Called for every Access-Accept (accepted = 1) and Access-Reject (accepted = 0, reason from
- * Module-Failure-Message or Reply-Message, may be NULL). On an accept, ISP_REJECT or ISP_FAIL
+/* Called for every Access-Accept (accepted = 1, reason = the reply's Class: its bytes or the
+ * 0x<hex> form) and Access-Reject (accepted = 0, reason from Module-Failure-Message or
+ * Reply-Message, may be NULL). On an accept, ISP_REJECT or ISP_FAIL
  * turns it into an Access-Reject (and this is called again with accepted = 0): return ISP_OK for
  * anything that is only recorded. */
 isp_code_t isp_core_post_auth(isp_core_t* core, const char* user_name, const char* nas_ip,

@@ -31,10 +31,23 @@
 #error "FreeRADIUS was built with -DNDEBUG and REQUEST's layout depends on it: define NDEBUG"
 #endif
 
+/* The attributes authorize adds, resolved in the dictionary once: dict_attrbyname per pair and
+ * request cost more than creating the pair. A name not listed still works (fr_pair_make). */
+static char const* const known_attr_names[] = {
+    "Cleartext-Password",    "Mikrotik-Rate-Limit",
+    "Mikrotik-Address-List", "Framed-Pool",
+    "Framed-IP-Address",     "Session-Timeout",
+    "Mikrotik-Total-Limit",  "Mikrotik-Total-Limit-Gigawords",
+    "Acct-Interim-Interval", "Class",
+    "Reply-Message"};
+#define KNOWN_ATTRS (sizeof known_attr_names / sizeof known_attr_names[0])
+
 typedef struct rlm_isp_t {
   char const* state_dir;              /* the LMDB state directory (ispboxd's state.dir) */
   char const* dynamic_clients_server; /* virtual server in which authorize looks up NASes */
   isp_core_t* core;
+  DICT_ATTR const* known_attrs[KNOWN_ATTRS]; /* known_attr_names resolved; NULL: not in the
+                                                dictionary */
 } rlm_isp_t;
 
 static const CONF_PARSER module_config[] = {
@@ -51,18 +64,53 @@ typedef struct text_buf {
   char s[ISP_VALUE_MAX];
 } text_buf;
 
-/* The attribute as text (strings as they are, others printed into buf), or NULL when absent. */
-static char const* attr_text(VALUE_PAIR* list, unsigned int attr, text_buf* buf) {
-  VALUE_PAIR* vp = fr_pair_find_by_num(list, attr, 0, TAG_ANY);
-  if (!vp) return NULL;
-  if (vp->da->type == PW_TYPE_STRING) return vp->vp_strvalue;
+/* An IPv4 address (network byte order) as text. Done here: ip_ntoh and vp_prints_value go through
+ * inet_ntop and printf, which cost more than the rest of what this module does for a request. */
+static char const* format_ipv4(uint32_t addr, text_buf* buf) {
+  uint8_t const* b = (uint8_t const*)&addr;
+  char* p = buf->s;
+  int i;
+  for (i = 0; i < 4; i++) {
+    unsigned int v = b[i];
+    if (v >= 100) *p++ = (char)('0' + v / 100);
+    if (v >= 10) *p++ = (char)('0' + v / 10 % 10);
+    *p++ = (char)('0' + v % 10);
+    *p++ = i < 3 ? '.' : '\0';
+  }
+  return buf->s;
+}
+
+/* The value as text: strings as they are; IPv4 addresses formatted; octets as their bytes when
+ * that is unambiguous (no NUL, not starting with "0x": our Class is text), else in FreeRADIUS's
+ * 0x<hex> form, which the core decodes back; others printed into buf. */
+static char const* vp_text(VALUE_PAIR const* vp, text_buf* buf) {
+  switch (vp->da->type) {
+  case PW_TYPE_STRING:
+    return vp->vp_strvalue;
+  case PW_TYPE_IPV4_ADDR:
+    return format_ipv4(vp->vp_ipaddr, buf);
+  case PW_TYPE_OCTETS:
+    if (vp->vp_length < sizeof buf->s && !memchr(vp->vp_octets, '\0', vp->vp_length) &&
+        !(vp->vp_length >= 2 && vp->vp_octets[0] == '0' && vp->vp_octets[1] == 'x')) {
+      memcpy(buf->s, vp->vp_octets, vp->vp_length);
+      buf->s[vp->vp_length] = '\0';
+      return buf->s;
+    }
+    break;
+  default:
+    break;
+  }
   vp_prints_value(buf->s, sizeof buf->s, vp, '\0');
   return buf->s;
 }
 
-static uint32_t attr_u32(VALUE_PAIR* list, unsigned int attr) {
+/* The attribute as text (vp_text), or NULL when absent. */
+static char const* attr_text(VALUE_PAIR* list, unsigned int attr, text_buf* buf) {
   VALUE_PAIR* vp = fr_pair_find_by_num(list, attr, 0, TAG_ANY);
-  if (!vp) return 0;
+  return vp ? vp_text(vp, buf) : NULL;
+}
+
+static uint32_t vp_u32(VALUE_PAIR const* vp) {
   switch (vp->da->type) {
   case PW_TYPE_INTEGER:
     return vp->vp_integer;
@@ -73,13 +121,45 @@ static uint32_t attr_u32(VALUE_PAIR* list, unsigned int attr) {
   }
 }
 
+/* The packet's source address as text. */
 static char const* packet_src(REQUEST* request, text_buf* buf) {
-  return ip_ntoh(&request->packet->src_ipaddr, buf->s, sizeof buf->s);
+  fr_ipaddr_t const* ip = &request->packet->src_ipaddr;
+  if (ip->af == AF_INET) return format_ipv4(ip->ipaddr.ip4addr.s_addr, buf);
+  return ip_ntoh(ip, buf->s, sizeof buf->s);
+}
+
+/* Adds name := value to *vps (allocated in ctx), as fr_pair_make does; NULL on error. */
+static VALUE_PAIR* add_pair(rlm_isp_t const* inst, TALLOC_CTX* ctx, VALUE_PAIR** vps,
+                            char const* name, char const* value) {
+  DICT_ATTR const* da = NULL;
+  VALUE_PAIR* vp;
+  size_t i;
+
+  for (i = 0; i < KNOWN_ATTRS; i++) {
+    if (known_attr_names[i][0] == name[0] && strcmp(known_attr_names[i], name) == 0) {
+      da = inst->known_attrs[i];
+      break;
+    }
+  }
+  if (!da) return fr_pair_make(ctx, vps, name, value, T_OP_SET);
+  vp = fr_pair_afrom_da(ctx, da);
+  if (!vp) return NULL;
+  vp->op = T_OP_SET;
+  if (fr_pair_value_from_str(vp, value, -1) < 0) {
+    fr_pair_list_free(&vp); /* a list of one; talloc_free would make the module need libtalloc */
+    return NULL;
+  }
+  fr_pair_add(vps, vp);
+  return vp;
 }
 
 static int mod_instantiate(CONF_SECTION* conf, void* instance) {
   rlm_isp_t* inst = instance;
   char err[ISP_ERROR_MAX] = "";
+  size_t i;
+
+  for (i = 0; i < KNOWN_ATTRS; i++)
+    inst->known_attrs[i] = dict_attrbyname(known_attr_names[i]);
 
   /* Runs once per process, after the daemon forked (an LMDB environment must not cross a
    * fork); `freeradius -C` runs it too, so it only opens the state. */
@@ -139,7 +219,7 @@ static rlm_rcode_t client_lookup(rlm_isp_t* inst, REQUEST* request) {
 static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* request) {
   rlm_isp_t* inst = instance;
   VALUE_PAIR* vps = request->packet->vps;
-  text_buf user, src, nas_ip, nas_id, calling, called, port_id;
+  text_buf user, src, calling;
   isp_auth_request_t req;
   isp_auth_result_t res;
   rlm_rcode_t rcode = RLM_MODULE_OK;
@@ -149,17 +229,9 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* reque
     return client_lookup(inst, request);
   }
 
-  memset(&req, 0, sizeof req);
   req.user_name = attr_text(vps, PW_USER_NAME, &user);
   req.nas_ip = packet_src(request, &src);
-  req.nas_ip_address = attr_text(vps, PW_NAS_IP_ADDRESS, &nas_ip);
-  req.nas_identifier = attr_text(vps, PW_NAS_IDENTIFIER, &nas_id);
   req.calling_station_id = attr_text(vps, PW_CALLING_STATION_ID, &calling);
-  req.called_station_id = attr_text(vps, PW_CALLED_STATION_ID, &called);
-  req.service_type = attr_u32(vps, PW_SERVICE_TYPE);
-  req.framed_protocol = attr_u32(vps, PW_FRAMED_PROTOCOL);
-  req.nas_port_type = attr_u32(vps, PW_NAS_PORT_TYPE);
-  req.nas_port_id = attr_text(vps, PW_NAS_PORT_ID, &port_id);
   if (!req.user_name) {
     RDEBUG2("no User-Name: not ours");
     return RLM_MODULE_NOOP;
@@ -173,7 +245,8 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* reque
     return RLM_MODULE_NOTFOUND;
   case ISP_REJECT:
     REDEBUG("\"%s\" rejected: %s", req.user_name, res.error);
-    if (res.reply_message[0] && !pair_make_reply("Reply-Message", res.reply_message, T_OP_SET)) {
+    if (res.reply_message[0] &&
+        !add_pair(inst, request->reply, &request->reply->vps, "Reply-Message", res.reply_message)) {
       RWARN("cannot set Reply-Message: %s", fr_strerror());
     }
     return RLM_MODULE_REJECT;
@@ -184,7 +257,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* reque
   }
 
   if (res.password[0]) {
-    if (!pair_make_config("Cleartext-Password", res.password, T_OP_SET)) {
+    if (!add_pair(inst, request, &request->config, "Cleartext-Password", res.password)) {
       REDEBUG("cannot set Cleartext-Password: %s", fr_strerror());
       return RLM_MODULE_FAIL;
     }
@@ -192,7 +265,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* reque
   }
   for (i = 0; i < res.reply_count && i < ISP_MAX_REPLY_PAIRS; i++) {
     isp_pair_t const* p = &res.reply[i];
-    if (!pair_make_reply(p->name, p->value, T_OP_SET)) {
+    if (!add_pair(inst, request->reply, &request->reply->vps, p->name, p->value)) {
       RWARN("skipping reply attribute %s = \"%s\": %s", p->name, p->value, fr_strerror());
       continue;
     }
@@ -222,32 +295,95 @@ static rlm_rcode_t rcode_of(REQUEST* request, char const* what, isp_code_t code,
 
 static rlm_rcode_t CC_HINT(nonnull) mod_accounting(void* instance, REQUEST* request) {
   rlm_isp_t* inst = instance;
-  VALUE_PAIR* vps = request->packet->vps;
-  text_buf user, session, unique, src, nas_ip, framed_ip, calling, cls;
+  VALUE_PAIR const* vp;
+  text_buf src, framed_ip, cls, nas_ip4, nas_ip6, nas_port;
   isp_acct_request_t req;
+  char const* nas_ipv4 = NULL;
+  char const* nas_ipv6 = NULL;
   char msg[ISP_ERROR_MAX] = "";
+  /* The first of each attribute counts, as fr_pair_find_by_num would find it. */
+  uint32_t seen = 0;
+#define FIRST(bit) (!(seen & (1u << (bit))) && (seen |= 1u << (bit)))
 
   memset(&req, 0, sizeof req);
-  req.status_type = attr_u32(vps, PW_ACCT_STATUS_TYPE);
-  req.user_name = attr_text(vps, PW_USER_NAME, &user);
-  req.acct_session_id = attr_text(vps, PW_ACCT_SESSION_ID, &session);
-  /* acct_unique (preacct) adds it to the request list. */
-  req.acct_unique_id = attr_text(vps, PW_ACCT_UNIQUE_SESSION_ID, &unique);
   req.nas_ip = packet_src(request, &src);
-  req.nas_ip_address = attr_text(vps, PW_NAS_IP_ADDRESS, &nas_ip);
-  req.framed_ip_address = attr_text(vps, PW_FRAMED_IP_ADDRESS, &framed_ip);
-  req.calling_station_id = attr_text(vps, PW_CALLING_STATION_ID, &calling);
-  req.session_time = attr_u32(vps, PW_ACCT_SESSION_TIME);
-  req.input_octets = attr_u32(vps, PW_ACCT_INPUT_OCTETS);
-  req.input_gigawords = attr_u32(vps, PW_ACCT_INPUT_GIGAWORDS);
-  req.output_octets = attr_u32(vps, PW_ACCT_OUTPUT_OCTETS);
-  req.output_gigawords = attr_u32(vps, PW_ACCT_OUTPUT_GIGAWORDS);
-  req.input_packets = attr_u32(vps, PW_ACCT_INPUT_PACKETS);
-  req.output_packets = attr_u32(vps, PW_ACCT_OUTPUT_PACKETS);
-  req.terminate_cause = attr_u32(vps, PW_ACCT_TERMINATE_CAUSE);
-  req.event_timestamp = (int64_t)attr_u32(vps, PW_EVENT_TIMESTAMP);
-  req.delay_time = attr_u32(vps, PW_ACCT_DELAY_TIME);
-  req.class_attr = attr_text(vps, PW_CLASS, &cls);
+  /* One walk over the list instead of one search per attribute (an interim carries ~20). */
+  for (vp = request->packet->vps; vp; vp = vp->next) {
+    if (vp->da->vendor != 0) continue;
+    switch (vp->da->attr) {
+    case PW_ACCT_STATUS_TYPE:
+      if (FIRST(0)) req.status_type = vp_u32(vp);
+      break;
+    case PW_USER_NAME:
+      if (FIRST(1)) req.user_name = vp->da->type == PW_TYPE_STRING ? vp->vp_strvalue : NULL;
+      break;
+    case PW_ACCT_SESSION_ID:
+      if (FIRST(2)) req.acct_session_id = vp->da->type == PW_TYPE_STRING ? vp->vp_strvalue : NULL;
+      break;
+    case PW_ACCT_UNIQUE_SESSION_ID: /* when a policy set it (stock acct_unique); else the core */
+      if (FIRST(3)) req.acct_unique_id = vp->da->type == PW_TYPE_STRING ? vp->vp_strvalue : NULL;
+      break;
+    case PW_FRAMED_IP_ADDRESS:
+      if (FIRST(4)) req.framed_ip_address = vp_text(vp, &framed_ip);
+      break;
+    case PW_CALLING_STATION_ID:
+      if (FIRST(5))
+        req.calling_station_id = vp->da->type == PW_TYPE_STRING ? vp->vp_strvalue : NULL;
+      break;
+    case PW_ACCT_SESSION_TIME:
+      if (FIRST(6)) req.session_time = vp_u32(vp);
+      break;
+    case PW_ACCT_INPUT_OCTETS:
+      if (FIRST(7)) req.input_octets = vp_u32(vp);
+      break;
+    case PW_ACCT_INPUT_GIGAWORDS:
+      if (FIRST(8)) req.input_gigawords = vp_u32(vp);
+      break;
+    case PW_ACCT_OUTPUT_OCTETS:
+      if (FIRST(9)) req.output_octets = vp_u32(vp);
+      break;
+    case PW_ACCT_OUTPUT_GIGAWORDS:
+      if (FIRST(10)) req.output_gigawords = vp_u32(vp);
+      break;
+    case PW_ACCT_INPUT_PACKETS:
+      if (FIRST(11)) req.input_packets = vp_u32(vp);
+      break;
+    case PW_ACCT_OUTPUT_PACKETS:
+      if (FIRST(12)) req.output_packets = vp_u32(vp);
+      break;
+    case PW_ACCT_TERMINATE_CAUSE:
+      if (FIRST(13)) req.terminate_cause = vp_u32(vp);
+      break;
+    case PW_EVENT_TIMESTAMP:
+      if (FIRST(14)) req.event_timestamp = (int64_t)vp_u32(vp);
+      break;
+    case PW_ACCT_DELAY_TIME:
+      if (FIRST(15)) req.delay_time = vp_u32(vp);
+      break;
+    case PW_CLASS:
+      if (FIRST(16)) req.class_attr = vp_text(vp, &cls);
+      break;
+    case PW_NAS_IP_ADDRESS:
+      if (FIRST(17)) nas_ipv4 = vp_text(vp, &nas_ip4);
+      break;
+    case PW_NAS_IPV6_ADDRESS:
+      if (FIRST(18)) nas_ipv6 = vp_text(vp, &nas_ip6);
+      break;
+    case PW_NAS_IDENTIFIER:
+      if (FIRST(19)) req.nas_identifier = vp->da->type == PW_TYPE_STRING ? vp->vp_strvalue : NULL;
+      break;
+    case PW_NAS_PORT_ID:
+      if (FIRST(20)) req.nas_port_id = vp->da->type == PW_TYPE_STRING ? vp->vp_strvalue : NULL;
+      break;
+    case PW_NAS_PORT:
+      if (FIRST(21)) req.nas_port = vp_text(vp, &nas_port);
+      break;
+    default:
+      break;
+    }
+  }
+#undef FIRST
+  req.nas_address = nas_ipv6 ? nas_ipv6 : nas_ipv4;
 
   /* ISP_FAIL sends no Accounting-Response: the NAS retransmits, nothing is lost. */
   return rcode_of(request, "accounting", isp_core_accounting(inst->core, &req, msg, sizeof msg),

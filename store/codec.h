@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <google/protobuf/arena.h>
+
 #include "store/env.h"
 #include "store/records.pb.h"
 
@@ -24,6 +26,28 @@ template <class Msg> Msg decode(std::string_view bytes, std::string_view what) {
     throw StoreError(StoreError::Code::Corrupt, "cannot decode " + std::string(what));
   return msg;
 }
+
+// A protobuf arena whose first block is inside this object: a record decoded into a message it
+// creates costs no heap allocation when the object lives on the stack (the hot paths of rlm_isp).
+class StackArena {
+public:
+  StackArena() : arena_(options(block_, sizeof block_)) {}
+  StackArena(const StackArena&) = delete;
+  StackArena& operator=(const StackArena&) = delete;
+  template <class Msg> Msg& create() {
+    return *google::protobuf::Arena::CreateMessage<Msg>(&arena_);
+  }
+
+private:
+  static google::protobuf::ArenaOptions options(char* block, size_t size) {
+    google::protobuf::ArenaOptions o;
+    o.initial_block = block;
+    o.initial_block_size = size;
+    return o;
+  }
+  alignas(16) char block_[2048];
+  google::protobuf::Arena arena_;
+};
 
 inline std::string encode(const google::protobuf::MessageLite& msg) {
   std::string out;

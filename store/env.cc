@@ -113,12 +113,17 @@ uint64_t decodeSeq(std::string_view key) {
 // ---- ReadTxn / WriteTxn ----
 
 ReadTxn::ReadTxn(ReadTxn&& other) noexcept
-    : env_(other.env_), txn_(other.txn_), resize_guard_(std::move(other.resize_guard_)) {
+    : env_(other.env_), txn_(other.txn_), read_only_(other.read_only_),
+      resize_guard_(std::move(other.resize_guard_)) {
   other.txn_ = nullptr;
 }
 
 ReadTxn::~ReadTxn() {
-  if (txn_) mdb_txn_abort(txn_);
+  if (!txn_) return;
+  if (read_only_)
+    env_->putIdleReader(txn_);
+  else
+    mdb_txn_abort(txn_);
 }
 
 std::optional<std::string_view> ReadTxn::get(Table table, std::string_view key) const {
@@ -159,11 +164,18 @@ bool WriteTxn::erase(Table table, std::string_view key) {
   return true;
 }
 
-uint64_t WriteTxn::nextSequence(std::string_view counter) {
+void WriteTxn::append(Table table, std::string_view key, std::string_view value) {
+  MDB_val k = toVal(key), v = toVal(value);
+  int rc = mdb_put(txn_, env_->dbi(table), &k, &v, MDB_APPEND);
+  if (rc == MDB_KEYEXIST) rc = mdb_put(txn_, env_->dbi(table), &k, &v, 0); // not the last: put
+  check(rc, "write");
+}
+
+uint64_t WriteTxn::nextSequence(std::string_view counter, uint64_t n) {
   const std::string key = "seq/" + std::string(counter);
   auto cur = get(Table::Meta, key);
   const uint64_t next = (cur ? decodeSeq(*cur) : 0) + 1;
-  put(Table::Meta, key, encodeSeq(next));
+  put(Table::Meta, key, encodeSeq(next + (n ? n : 1) - 1));
   return next;
 }
 
@@ -228,6 +240,8 @@ bool Cursor::seekAfter(std::string_view after) {
 Env::Env(const EnvOptions& options) : options_(options) {}
 
 Env::~Env() {
+  for (MDB_txn* txn : idle_readers_)
+    mdb_txn_abort(txn);
   if (env_) mdb_env_close(env_);
 }
 
@@ -291,10 +305,40 @@ MDB_txn* Env::begin(unsigned flags, std::shared_lock<std::shared_timed_mutex>& g
   return txn;
 }
 
+// Bounded: more idle readers than this are never needed at once (FreeRADIUS's thread pool and the
+// API workers are smaller), and each holds one of the environment's reader slots.
+constexpr size_t kMaxIdleReaders = 64;
+
+MDB_txn* Env::takeIdleReader() const {
+  std::lock_guard lock(idle_mutex_);
+  if (idle_readers_.empty()) return nullptr;
+  MDB_txn* txn = idle_readers_.back();
+  idle_readers_.pop_back();
+  return txn;
+}
+
+void Env::putIdleReader(MDB_txn* txn) const {
+  mdb_txn_reset(txn); // releases the snapshot now; the slot stays with the handle
+  {
+    std::lock_guard lock(idle_mutex_);
+    if (idle_readers_.size() < kMaxIdleReaders) {
+      idle_readers_.push_back(txn);
+      return;
+    }
+  }
+  mdb_txn_abort(txn);
+}
+
 ReadTxn Env::read() const {
-  std::shared_lock<std::shared_timed_mutex> guard;
+  std::shared_lock<std::shared_timed_mutex> guard(resize_mutex_);
+  if (MDB_txn* txn = takeIdleReader()) {
+    if (mdb_txn_renew(txn) == MDB_SUCCESS) return ReadTxn(this, txn, std::move(guard), true);
+    // MDB_MAP_RESIZED and the like: begin() below knows what to do.
+    mdb_txn_abort(txn);
+  }
+  guard.unlock();
   MDB_txn* txn = begin(MDB_RDONLY, guard);
-  return ReadTxn(this, txn, std::move(guard));
+  return ReadTxn(this, txn, std::move(guard), true);
 }
 
 WriteTxn Env::write() {
@@ -302,7 +346,7 @@ WriteTxn Env::write() {
     throw StoreError(StoreError::Code::Io, "state opened read-only: writes are not allowed");
   std::shared_lock<std::shared_timed_mutex> guard;
   MDB_txn* txn = begin(0, guard);
-  return WriteTxn(this, txn, std::move(guard));
+  return WriteTxn(this, txn, std::move(guard), false);
 }
 
 void Env::openTables() {

@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <lmdb.h>
 
@@ -96,7 +97,8 @@ struct EnvOptions {
 
 class Env;
 
-// A read snapshot. Cheap to create; keep it short so old pages can be reused.
+// A read snapshot. Cheap to create (a finished one is reset and kept for the next, which only
+// renews it: no allocation, no reader-table lock); keep it short so old pages can be reused.
 class ReadTxn {
 public:
   ReadTxn(ReadTxn&& other) noexcept;
@@ -112,10 +114,12 @@ public:
   const Env& env() const { return *env_; }
 
 protected:
-  ReadTxn(const Env* env, MDB_txn* txn, std::shared_lock<std::shared_timed_mutex> guard)
-      : env_(env), txn_(txn), resize_guard_(std::move(guard)) {}
+  ReadTxn(const Env* env, MDB_txn* txn, std::shared_lock<std::shared_timed_mutex> guard,
+          bool read_only)
+      : env_(env), txn_(txn), read_only_(read_only), resize_guard_(std::move(guard)) {}
   const Env* env_;
   MDB_txn* txn_;
+  bool read_only_; // a read-only transaction goes back to the Env's idle readers when done
   // Held for the transaction's life: the map may only be resized while none is open.
   std::shared_lock<std::shared_timed_mutex> resize_guard_;
   friend class Env;
@@ -131,8 +135,12 @@ public:
   // Fails with StoreError::Conflict when the key exists.
   void insert(Table table, std::string_view key, std::string_view value);
   bool erase(Table table, std::string_view key);
-  // Next value of a named counter kept in Meta (starts at 1).
-  uint64_t nextSequence(std::string_view counter);
+  // put() for a key greater than every key in the table (a log's next sequence number): LMDB
+  // adds it at the end without searching.
+  void append(Table table, std::string_view key, std::string_view value);
+  // Next value of a named counter kept in Meta (starts at 1); with n > 1, reserves n values and
+  // returns the first.
+  uint64_t nextSequence(std::string_view counter, uint64_t n = 1);
   void commit();
 
 private:
@@ -190,12 +198,18 @@ private:
   void openTables();
   void migrate();
   MDB_txn* begin(unsigned flags, std::shared_lock<std::shared_timed_mutex>& guard) const;
+  // Finished read-only transactions, reset (they hold a reader slot but no snapshot).
+  MDB_txn* takeIdleReader() const;
+  void putIdleReader(MDB_txn* txn) const;
+  friend class ReadTxn;
 
   EnvOptions options_;
   MDB_env* env_ = nullptr;
   MDB_dbi dbis_[kTableCount] = {};
   uint32_t schema_version_ = 0;
   mutable std::shared_timed_mutex resize_mutex_;
+  mutable std::mutex idle_mutex_;
+  mutable std::vector<MDB_txn*> idle_readers_;
 };
 
 // Throws StoreError for a non-zero LMDB return code, naming what was being done.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "store/logs.h"
 
+#include <memory>
+
 #include "common/time_util.h"
 
 namespace ispbox::store {
@@ -15,21 +17,48 @@ uint64_t counterValue(const ReadTxn& txn, std::string_view counter) {
 }
 } // namespace
 
+namespace {
+// Entries [first, last] were just appended: past each multiple of kTrimBatch, the entries older
+// than the newest `keep` go.
+void trimLog(WriteTxn& txn, Table table, uint64_t first, uint64_t last, uint64_t keep) {
+  if (keep == 0 || last <= keep || (last / kTrimBatch) * kTrimBatch < first) return;
+  std::vector<std::string> doomed;
+  {
+    Cursor cur(txn, table);
+    for (bool ok = cur.first(); ok && decodeSeq(cur.key()) <= last - keep; ok = cur.next())
+      doomed.emplace_back(cur.key());
+  }
+  for (const auto& k : doomed)
+    txn.erase(table, k);
+}
+} // namespace
+
 uint64_t appendToLog(WriteTxn& txn, Table table, std::string_view counter, std::string_view value,
                      uint64_t keep) {
   const uint64_t seq = txn.nextSequence(counter);
-  txn.put(table, encodeSeq(seq), value);
-  if (keep > 0 && seq % kTrimBatch == 0 && seq > keep) {
-    std::vector<std::string> doomed;
-    {
-      Cursor cur(txn, table);
-      for (bool ok = cur.first(); ok && decodeSeq(cur.key()) <= seq - keep; ok = cur.next())
-        doomed.emplace_back(cur.key());
-    }
-    for (const auto& k : doomed)
-      txn.erase(table, k);
-  }
+  txn.append(table, encodeSeq(seq), value);
+  trimLog(txn, table, seq, seq, keep);
   return seq;
+}
+
+uint64_t appendToLog(WriteTxn& txn, Table table, std::string_view counter,
+                     const std::vector<std::string>& values, uint64_t keep) {
+  if (values.empty()) return 0;
+  const uint64_t first = txn.nextSequence(counter, values.size());
+  // One cursor for the whole batch: it stays at the end of the table, so no append searches.
+  MDB_cursor* raw = nullptr;
+  check(mdb_cursor_open(txn.raw(), txn.env().dbi(table), &raw), "cursor");
+  const std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)> cursor(raw, mdb_cursor_close);
+  for (size_t i = 0; i < values.size(); ++i) {
+    std::string key = encodeSeq(first + i);
+    MDB_val k{key.size(), key.data()};
+    MDB_val v{values[i].size(), const_cast<char*>(values[i].data())};
+    int rc = mdb_cursor_put(raw, &k, &v, MDB_APPEND);
+    if (rc == MDB_KEYEXIST) rc = mdb_cursor_put(raw, &k, &v, 0); // not the last key: insert
+    check(rc, "write");
+  }
+  trimLog(txn, table, first, first + values.size() - 1, keep);
+  return first;
 }
 
 void recordChange(WriteTxn& txn, pb::Entity entity, std::string_view key, pb::ChangeOp op) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -21,6 +22,10 @@ namespace ispbox::store {
 // entries older than the newest `keep` (in batches, so few appends pay for it).
 uint64_t appendToLog(WriteTxn& txn, Table table, std::string_view counter, std::string_view value,
                      uint64_t keep);
+// The same for several entries, in order: one counter update for all. Returns the first's
+// sequence number (0 when values is empty).
+uint64_t appendToLog(WriteTxn& txn, Table table, std::string_view counter,
+                     const std::vector<std::string>& values, uint64_t keep);
 
 // Newest first: entries with seq < before (0 = from the newest), up to limit, that match.
 template <class Msg>

@@ -39,7 +39,9 @@ std::optional<pb::Session> getSession(const ReadTxn& txn, std::string_view key) 
 
 void putSession(WriteTxn& txn, std::string_view key, const pb::Session& s) {
   txn.put(Table::Sessions, key, encode(s));
-  txn.put(Table::SessionsByUser, joinKey(s.username(), key), "");
+  // Most updates are of a session already indexed: a read is cheaper than rewriting its page.
+  const std::string index = joinKey(s.username(), key);
+  if (!txn.get(Table::SessionsByUser, index)) txn.put(Table::SessionsByUser, index, "");
 }
 
 bool closeSession(WriteTxn& txn, std::string_view key, std::string_view cause, int64_t now) {
@@ -166,7 +168,12 @@ std::string monthPeriod(int64_t t) {
 
 void addUsage(WriteTxn& txn, std::string_view username, int64_t at, uint64_t input, uint64_t output,
               uint64_t seconds) {
-  for (const std::string& p : {"d" + dayPeriod(at), "m" + monthPeriod(at)}) {
+  addUsage(txn, username, "d" + dayPeriod(at), "m" + monthPeriod(at), input, output, seconds);
+}
+
+void addUsage(WriteTxn& txn, std::string_view username, std::string_view day_key,
+              std::string_view month_key, uint64_t input, uint64_t output, uint64_t seconds) {
+  for (const std::string_view p : {day_key, month_key}) {
     const std::string key = joinKey(username, p);
     pb::Usage u;
     if (auto v = txn.get(Table::Usage, key)) u = decode<pb::Usage>(*v, "usage");
@@ -195,6 +202,10 @@ std::vector<std::pair<std::string, pb::Usage>> listUsage(const ReadTxn& txn,
 
 void appendPostAuth(WriteTxn& txn, const pb::PostAuth& entry, uint64_t keep) {
   appendToLog(txn, Table::PostAuthLog, kPostAuthCounter, encode(entry), keep);
+}
+
+void appendPostAuthRecords(WriteTxn& txn, const std::vector<std::string>& records, uint64_t keep) {
+  appendToLog(txn, Table::PostAuthLog, kPostAuthCounter, records, keep);
 }
 
 std::vector<std::pair<uint64_t, pb::PostAuth>>

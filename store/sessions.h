@@ -67,6 +67,9 @@ std::string dayPeriod(int64_t unix_seconds);
 std::string monthPeriod(int64_t unix_seconds);
 void addUsage(WriteTxn& txn, std::string_view username, int64_t at, uint64_t input, uint64_t output,
               uint64_t seconds);
+// The same with the period keys ("d" + dayPeriod(at), "m" + monthPeriod(at)) already known.
+void addUsage(WriteTxn& txn, std::string_view username, std::string_view day_key,
+              std::string_view month_key, uint64_t input, uint64_t output, uint64_t seconds);
 pb::Usage getUsage(const ReadTxn& txn, std::string_view username, std::string_view period);
 // period -> usage for one subscriber; kind 'd' or 'm'.
 std::vector<std::pair<std::string, pb::Usage>> listUsage(const ReadTxn& txn,
@@ -74,6 +77,8 @@ std::vector<std::pair<std::string, pb::Usage>> listUsage(const ReadTxn& txn,
 
 // ---- post-auth log ----
 void appendPostAuth(WriteTxn& txn, const pb::PostAuth& entry, uint64_t keep);
+// Several entries, already encoded, in order, with one counter update.
+void appendPostAuthRecords(WriteTxn& txn, const std::vector<std::string>& records, uint64_t keep);
 std::vector<std::pair<uint64_t, pb::PostAuth>>
 listPostAuth(const ReadTxn& txn, uint64_t before, size_t limit,
              const std::function<bool(const pb::PostAuth&)>& match);

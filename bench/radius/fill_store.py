@@ -4,8 +4,11 @@
 
   fill_store.py fill STATE_DIR N SECRET PB_DIR   one plan, N subscribers and the NAS 127.0.0.1
   fill_store.py count STATE_DIR TABLE            number of records in one table
-  fill_store.py sessions STATE_DIR PB_DIR        "TOTAL WITH_TIME": session records, and those with
-                                                 a session time (an Interim-Update was recorded)
+  fill_store.py sessions STATE_DIR PB_DIR [TAG S M R]
+                                                 "TOTAL WITH_TIME EXACT": session records, those with
+                                                 a session time (an Interim-Update was recorded),
+                                                 and those of TAG holding exactly the counters of
+                                                 the last of R rounds of gen.py acct-interim N S M
   fill_store.py nas-secret STATE_DIR PB_DIR IP   the secret of the NAS with that address
   fill_store.py txnid STATE_DIR                  the last committed transaction's id (LMDB counts
                                                  every write transaction)
@@ -133,19 +136,29 @@ def load_pb(pb_dir):
     return records_pb2
 
 
-def sessions(state_dir, pb_dir):
+def sessions(state_dir, pb_dir, tag=None, s=0, m=0, rounds=0):
     pb = load_pb(pb_dir)
     env = open_env(state_dir, readonly=True)
-    total = with_time = 0
-    s = pb.Session()
+    total = with_time = exact = 0
+    per_round = (m + s - 1) // s if s else 0
+    prefix = "%s-" % tag if tag else None
+    rec = pb.Session()
     with env.begin() as txn:
         db = env.open_db(b"sessions", txn=txn, create=False)
         for _, value in txn.cursor(db=db):
-            s.ParseFromString(value)
+            rec.ParseFromString(value)
             total += 1
-            with_time += s.session_time > 0
+            with_time += rec.session_time > 0
+            sid = rec.acct_session_id.decode("latin-1")  # bytes: as the NAS sent it
+            if prefix and sid.startswith(prefix):
+                j = int(sid[len(prefix):], 16)
+                if j < m:  # updated: gen.py acct-interim's last step for session j
+                    step = 1 + (rounds - 1) * per_round + (m - 1 - j) // s
+                    exact += (rec.session_time == 300 * step and
+                              rec.input_octets == 1000000 * step + j and
+                              rec.output_octets == 9000000 * step + j)
     env.close()
-    print(total, with_time)
+    print(total, with_time, exact)
 
 
 def nas_secret(state_dir, pb_dir, ip):
@@ -174,6 +187,8 @@ def main(argv):
         count(argv[2], argv[3])
     elif len(argv) == 4 and argv[1] == "sessions":
         sessions(argv[2], argv[3])
+    elif len(argv) == 8 and argv[1] == "sessions":
+        sessions(argv[2], argv[3], argv[4], int(argv[5]), int(argv[6]), int(argv[7]))
     elif len(argv) == 3 and argv[1] == "txnid":
         txnid(argv[2])
     elif len(argv) == 5 and argv[1] == "nas-secret":

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "common/crypto.h"
 #include "store/entities.h"
 #include "store/logs.h"
 #include "store/pools.h"
@@ -44,15 +45,20 @@ std::string confirmPoolLease(store::WriteTxn& txn, std::string_view username, st
 // When this packet's bytes carry the subscriber over a quota or data cap, the subscriber is marked
 // changed in the change log, in this transaction: ispboxd follows the log and moves the live
 // session into its new profile within a second, without polling usage.
-void noteQuotaCrossing(store::WriteTxn& txn, std::string_view username, int64_t at,
-                       uint64_t added) {
-  auto sub = store::getSubscriber(txn, username);
-  if (!sub) return;
-  auto plan = store::getPlan(txn, sub->plan());
+void noteQuotaCrossing(store::WriteTxn& txn, std::string_view username, int64_t at, uint64_t added,
+                       PolicyCache* cache) {
+  // On every packet that carries bytes: skipped when no plan is metered, and otherwise the
+  // subscriber is decoded onto a stack arena and the plan comes from the cache.
+  if (cache && !cache->anyMeteredPlan(txn)) return;
+  store::StackArena arena;
+  auto& sub = arena.create<pb::Subscriber>();
+  if (!store::getSubscriber(txn, username, &sub)) return;
+  const PlanRef plan_ref(txn, sub.plan(), cache);
+  const pb::Plan* plan = plan_ref.get();
   if (!plan) return;
+  if (!isMetered(*plan)) return;
   const auto& q = plan->quota();
-  if (q.daily_bytes() == 0 && q.monthly_bytes() == 0 && plan->data_cap_bytes() == 0) return;
-  const UsageNow after = usageNow(txn, username, at);
+  const UsageNow after = usageNow(txn, username, at, cache);
   auto crossed = [added](uint64_t limit, uint64_t now_total) {
     return limit != 0 && now_total >= limit && now_total - added < limit;
   };
@@ -62,6 +68,18 @@ void noteQuotaCrossing(store::WriteTxn& txn, std::string_view username, int64_t 
 }
 
 } // namespace
+
+std::string acctUniqueId(std::string_view user_name, std::string_view acct_session_id,
+                         std::string_view nas_address, std::string_view nas_identifier,
+                         std::string_view nas_port_id, std::string_view nas_port) {
+  std::string text(user_name);
+  for (const std::string_view part :
+       {acct_session_id, nas_address, nas_identifier, nas_port_id, nas_port}) {
+    text.push_back(',');
+    text.append(part);
+  }
+  return crypto::md5Hex(text);
+}
 
 std::string terminateCauseName(uint32_t cause) {
   static constexpr const char* kNames[] = {"",
@@ -87,8 +105,15 @@ std::string terminateCauseName(uint32_t cause) {
   return cause ? std::to_string(cause) : "";
 }
 
+void checkAccounting(const AcctRequest& req) {
+  const bool per_session = req.status_type == kAcctStart || req.status_type == kAcctStop ||
+                           req.status_type == kAcctInterim;
+  if (per_session && req.acct_session_id.empty()) throw std::invalid_argument("no Acct-Session-Id");
+}
+
 std::string applyAccounting(store::WriteTxn& txn, const AcctRequest& req, int64_t now,
-                            const PolicyOptions& options) {
+                            const PolicyOptions& options, PolicyCache* cache) {
+  checkAccounting(req);
   // The time the event happened at the NAS, as well as it can be known.
   const int64_t at = req.event_timestamp ? req.event_timestamp : now - req.delay_time;
 
@@ -100,7 +125,6 @@ std::string applyAccounting(store::WriteTxn& txn, const AcctRequest& req, int64_
   if (req.status_type != kAcctStart && req.status_type != kAcctStop &&
       req.status_type != kAcctInterim)
     return "status " + std::to_string(req.status_type) + " ignored";
-  if (req.acct_session_id.empty()) throw std::invalid_argument("no Acct-Session-Id");
 
   const std::string key = store::sessionKey(req.nas_ip, req.acct_session_id);
   auto existing = store::getSession(txn, key);
@@ -142,8 +166,13 @@ std::string applyAccounting(store::WriteTxn& txn, const AcctRequest& req, int64_
   s.set_input_packets(std::max(s.input_packets(), req.input_packets));
   s.set_output_packets(std::max(s.output_packets(), req.output_packets));
   s.set_session_time(std::max(s.session_time(), req.session_time));
-  if (din || dout || dtime) store::addUsage(txn, s.username(), at, din, dout, dtime);
-  if (din || dout) noteQuotaCrossing(txn, s.username(), at, din + dout);
+  if ((din || dout || dtime) && cache) {
+    const PolicyCache::Periods periods = cache->periods(at);
+    store::addUsage(txn, s.username(), periods.day, periods.month, din, dout, dtime);
+  } else if (din || dout || dtime) {
+    store::addUsage(txn, s.username(), at, din, dout, dtime);
+  }
+  if (din || dout) noteQuotaCrossing(txn, s.username(), at, din + dout, cache);
 
   store::putSession(txn, key, s);
   std::string what = req.status_type == kAcctStart  ? "start"

@@ -56,7 +56,8 @@ isp_code_t fail(char* err, size_t errlen) noexcept {
   return ISP_FAIL;
 }
 
-// FreeRADIUS prints octets attributes (Class) as 0x<hex>: back to the bytes we sent.
+// The shim passes octets attributes (Class) as their bytes, or as FreeRADIUS prints them (0x<hex>)
+// when the bytes could be mistaken for that: the hex goes back to the bytes.
 std::string octets(std::string_view text) {
   if (text.size() < 2 || text.substr(0, 2) != "0x" || text.size() % 2) return std::string(text);
   std::string out;
@@ -74,24 +75,115 @@ std::string octets(std::string_view text) {
   return out;
 }
 
+// A post-auth log entry waiting for the writer: plain strings (short ones need no allocation);
+// the record is built by the writer thread, off the request path.
+struct PendingPostAuth {
+  int64_t at_ms = 0;
+  bool accepted = false;
+  std::string username, nas_ip, profile, reason;
+};
+
+// An Accounting-Request waiting to be part of a group commit (see isp_core::account).
+struct AcctJob {
+  AcctJob(const aaa::AcctRequest& r, int64_t t) : request(&r), now(t) {}
+  const aaa::AcctRequest* request;
+  int64_t now;
+  std::string what;             // applyAccounting's description, once committed
+  std::exception_ptr error;     // or why it was not recorded
+  bool done = false;            // guarded by isp_core::acct_mutex
+  bool lead = false;            // guarded by isp_core::acct_mutex: commit the next group
+  std::condition_variable wake; // its thread waits here for done or lead
+};
+
 } // namespace
 
 struct isp_core {
   std::unique_ptr<store::Env> env;
   aaa::PolicyOptions options;
+  aaa::PolicyCache cache;
 
   // Post-auth entries wait here and are written together: a durable write per Access-Request
   // would cost more than the whole authorization. Losing the last fraction of a second of this
   // log in a crash is acceptable; sessions and usage are written before the NAS is answered.
   std::mutex mutex;
   std::condition_variable wake;
-  std::vector<pb::PostAuth> pending;
+  std::vector<PendingPostAuth> pending;
   bool stopping = false;
   std::thread worker;
+
+  // Accounting group commit: each packet must be durable before the NAS is answered, and a
+  // durable LMDB commit (two fsyncs) costs far more than applying a packet. So the worker thread
+  // that finds no commit under way leads: it takes every packet queued so far, applies them in
+  // one write transaction and commits once; the other workers wait until the commit holding their
+  // packet has returned. Nothing waits for a group to fill: packets that arrive while a commit is
+  // under way form the next group, whose first packet's thread the leader hands over to, so one
+  // packet alone is committed at once. Each thread is woken once, by its own condition variable
+  // (a shared one woke every waiter per commit: context switches cost more than the commits).
+  std::mutex acct_mutex;
+  std::vector<std::shared_ptr<AcctJob>> acct_queue;
+  bool acct_leader = false;
 
   static constexpr size_t kBatch = 512;
   static constexpr auto kFlushEvery = std::chrono::milliseconds(250);
   static constexpr int64_t kSweepEvery_s = 60;
+
+  // Records the request durably (in a group commit) and returns applyAccounting's description.
+  std::string account(const aaa::AcctRequest& request, int64_t now) {
+    // Shared: the leader notifies after unlocking, when this thread may already have returned.
+    const auto job = std::make_shared<AcctJob>(request, now);
+    std::unique_lock lock(acct_mutex);
+    acct_queue.push_back(job);
+    if (!acct_leader) acct_leader = job->lead = true;
+    job->wake.wait(lock, [&] { return job->done || job->lead; });
+    if (!job->done) {
+      std::vector<std::shared_ptr<AcctJob>> group;
+      group.swap(acct_queue);
+      lock.unlock();
+      commitGroup(group);
+      std::shared_ptr<AcctJob> next;
+      lock.lock();
+      for (const auto& j : group)
+        j->done = true;
+      if (acct_queue.empty())
+        acct_leader = false;
+      else
+        (next = acct_queue.front())->lead = true;
+      lock.unlock();
+      for (const auto& j : group)
+        if (j != job) j->wake.notify_one();
+      if (next) next->wake.notify_one();
+    } else {
+      lock.unlock();
+    }
+    if (job->error) std::rethrow_exception(job->error);
+    return std::move(job->what);
+  }
+
+  // One transaction for the group. When one packet fails, the transaction is abandoned and each
+  // packet is committed on its own, so only the failing one goes unrecorded (and unanswered).
+  void commitGroup(const std::vector<std::shared_ptr<AcctJob>>& group) noexcept {
+    try {
+      auto txn = env->write();
+      for (const auto& j : group)
+        j->what = aaa::applyAccounting(txn, *j->request, j->now, options, &cache);
+      txn.commit(); // durable before any of them is answered
+      return;
+    } catch (...) {
+      if (group.size() == 1) {
+        group[0]->error = std::current_exception();
+        return;
+      }
+    }
+    for (const auto& j : group) {
+      try {
+        auto txn = env->write();
+        j->what = aaa::applyAccounting(txn, *j->request, j->now, options, &cache);
+        txn.commit();
+      } catch (...) {
+        j->error = std::current_exception();
+      }
+    }
+  }
 
   void start() {
     worker = std::thread([this] { run(); });
@@ -108,18 +200,33 @@ struct isp_core {
 
   void run() {
     int64_t next_sweep = ispbox::timeutil::nowSeconds() + kSweepEvery_s;
+    std::vector<PendingPostAuth> batch; // swapped with pending: both keep their capacity
+    std::vector<std::string> records;
     std::unique_lock lock(mutex);
     while (true) {
       wake.wait_for(lock, kFlushEvery, [this] { return stopping || pending.size() >= kBatch; });
-      std::vector<pb::PostAuth> batch;
+      batch.clear();
       batch.swap(pending);
       const bool last = stopping;
       lock.unlock();
       try {
         if (!batch.empty()) {
+          // One message reused for all: its strings keep their buffers from entry to entry.
+          records.resize(batch.size());
+          pb::PostAuth e;
+          for (size_t i = 0; i < batch.size(); ++i) {
+            const PendingPostAuth& p = batch[i];
+            e.set_at_ms(p.at_ms);
+            e.set_username(p.username);
+            e.set_nas_ip(p.nas_ip);
+            e.set_accepted(p.accepted);
+            e.set_profile(p.profile);
+            e.set_reason(p.reason);
+            records[i].clear();
+            if (!e.SerializeToString(&records[i])) throw std::runtime_error("post-auth encode");
+          }
           auto txn = env->write();
-          for (const auto& e : batch)
-            store::appendPostAuth(txn, e, options.postauth_keep);
+          store::appendPostAuthRecords(txn, records, options.postauth_keep);
           txn.commit();
         }
         // AAA must keep its session table right without ispboxd.
@@ -171,13 +278,16 @@ void isp_core_close(isp_core_t* core) noexcept {
 isp_code_t isp_core_authorize(isp_core_t* core, const isp_auth_request_t* request,
                               isp_auth_result_t* result) noexcept {
   if (!result) return ISP_FAIL;
-  std::memset(result, 0, sizeof *result);
+  // Not a memset of the whole struct: at 11 KB it cost more than the rest of this call.
+  result->code = ISP_OK;
+  result->password[0] = result->reply_message[0] = result->error[0] = '\0';
+  result->reply_count = 0;
   try {
     if (!core || !request) throw std::invalid_argument("isp_core_authorize: null argument");
     const aaa::AuthRequest req{sv(request->user_name), sv(request->nas_ip),
                                sv(request->calling_station_id)};
-    aaa::AuthDecision d =
-        aaa::authorize(*core->env, req, ispbox::timeutil::nowSeconds(), core->options);
+    aaa::AuthDecision d = aaa::authorize(*core->env, req, ispbox::timeutil::nowSeconds(),
+                                         core->options, &core->cache);
     if (d.verdict != aaa::Verdict::Accept) {
       copyOut(d.reason, result->reply_message, sizeof result->reply_message);
       copyOut(d.reason, result->error, sizeof result->error);
@@ -208,8 +318,14 @@ isp_code_t isp_core_accounting(isp_core_t* core, const isp_acct_request_t* r, ch
     req.status_type = r->status_type;
     req.user_name = sv(r->user_name);
     req.acct_session_id = sv(r->acct_session_id);
-    req.acct_unique_id = sv(r->acct_unique_id);
+    std::string unique;
+    if (sv(r->acct_unique_id).empty())
+      unique = aaa::acctUniqueId(sv(r->user_name), sv(r->acct_session_id), sv(r->nas_address),
+                                 sv(r->nas_identifier), sv(r->nas_port_id), sv(r->nas_port));
+    req.acct_unique_id = unique.empty() ? sv(r->acct_unique_id) : unique;
     req.nas_ip = sv(r->nas_ip);
+    req.nas_identifier = sv(r->nas_identifier);
+    req.nas_port_id = sv(r->nas_port_id);
     req.framed_ip = sv(r->framed_ip_address);
     req.calling_station_id = sv(r->calling_station_id);
     const std::string cls = octets(sv(r->class_attr));
@@ -223,11 +339,9 @@ isp_code_t isp_core_accounting(isp_core_t* core, const isp_acct_request_t* r, ch
     req.terminate_cause = r->terminate_cause;
     req.event_timestamp = r->event_timestamp;
     req.delay_time = r->delay_time;
-    auto txn = core->env->write();
-    const std::string what =
-        aaa::applyAccounting(txn, req, ispbox::timeutil::nowSeconds(), core->options);
-    txn.commit(); // durable before the NAS gets its Accounting-Response
-    copyOut(what, msg, msglen);
+    aaa::checkAccounting(req); // a packet that cannot be recorded does not join a group
+    // Durable before the NAS gets its Accounting-Response.
+    copyOut(core->account(req, ispbox::timeutil::nowSeconds()), msg, msglen);
     return ISP_OK;
   } catch (...) {
     return fail(msg, msglen);
@@ -238,24 +352,26 @@ isp_code_t isp_core_post_auth(isp_core_t* core, const char* user_name, const cha
                               int accepted, const char* reason, char* err, size_t errlen) noexcept {
   try {
     if (!core) throw std::invalid_argument("isp_core_post_auth: null argument");
-    pb::PostAuth e;
-    e.set_at_ms(ispbox::timeutil::nowMillis());
-    e.set_username(std::string(sv(user_name)));
-    e.set_nas_ip(std::string(sv(nas_ip)));
-    e.set_accepted(accepted != 0);
+    PendingPostAuth e;
+    e.at_ms = ispbox::timeutil::nowMillis();
+    e.username = sv(user_name);
+    e.nas_ip = sv(nas_ip);
+    e.accepted = accepted != 0;
     if (accepted) {
       // "ispbox:<profile>:<plan>", our Class.
-      const std::string cls = octets(sv(reason));
+      std::string_view cls = sv(reason);
+      std::string decoded;
+      if (cls.starts_with("0x")) cls = decoded = octets(cls);
       const auto first = cls.find(':'), second = cls.find(':', first + 1);
-      if (cls.starts_with("ispbox:") && second != std::string::npos)
-        e.set_profile(cls.substr(first + 1, second - first - 1));
+      if (cls.starts_with("ispbox:") && second != std::string_view::npos)
+        e.profile = cls.substr(first + 1, second - first - 1);
       // A voucher's clock starts at its first login whose password was right, so written here
       // (after authentication), before the Access-Accept leaves.
-      if (e.profile() == aaa::kVoucherProfile)
+      if (e.profile == aaa::kVoucherProfile)
         aaa::activateVoucherOnAccept(*core->env, sv(user_name), sv(nas_ip),
                                      ispbox::timeutil::nowSeconds());
     } else {
-      e.set_reason(std::string(sv(reason)));
+      e.reason = sv(reason);
       // authorize offered an address before pap/chap/mschap refused the password: give it back
       // now, or anyone knowing usernames could drain a pool with wrong passwords.
       bool offered;

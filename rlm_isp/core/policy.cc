@@ -2,11 +2,13 @@
 #include "rlm_isp/core/policy.h"
 
 #include <algorithm>
+#include <ctime>
 
 #include "common/crypto.h"
 #include "common/net.h"
 #include "rlm_isp/core/vouchers.h"
 #include "store/entities.h"
+#include "store/logs.h"
 #include "store/pools.h"
 #include "store/sessions.h"
 
@@ -79,9 +81,21 @@ std::optional<Profile> parseProfile(std::string_view name) {
 }
 
 UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, int64_t now) {
-  const auto d = store::getUsage(txn, username, "d" + store::dayPeriod(now));
-  const auto m = store::getUsage(txn, username, "m" + store::monthPeriod(now));
+  return usageNow(txn, username, "d" + store::dayPeriod(now), "m" + store::monthPeriod(now));
+}
+
+UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, std::string_view day_key,
+                  std::string_view month_key) {
+  const auto d = store::getUsage(txn, username, day_key);
+  const auto m = store::getUsage(txn, username, month_key);
   return {d.input_octets() + d.output_octets(), m.input_octets() + m.output_octets()};
+}
+
+UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, int64_t now,
+                  PolicyCache* cache) {
+  if (!cache) return usageNow(txn, username, now);
+  const PolicyCache::Periods periods = cache->periods(now);
+  return usageNow(txn, username, periods.day, periods.month);
 }
 
 ProfileDecision decideProfile(const pb::Subscriber& s, const pb::Plan& plan, const UsageNow& usage,
@@ -168,8 +182,18 @@ std::optional<ClassTag> parseClass(std::string_view cls) {
 Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
                              uint64_t month_usage_bytes, int64_t now,
                              const PolicyOptions& options) {
-  Attributes a = coaAttributes(plan, profile);
-  const std::string fingerprint = coaFingerprint(a);
+  Attributes coa = coaAttributes(plan, profile);
+  const std::string fingerprint = coaFingerprint(coa);
+  return sessionAttributes(s, plan, profile, std::move(coa), fingerprint, month_usage_bytes, now,
+                           options);
+}
+
+Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
+                             Attributes coa, std::string_view fingerprint,
+                             uint64_t month_usage_bytes, int64_t now,
+                             const PolicyOptions& options) {
+  Attributes a = std::move(coa);
+  a.reserve(a.size() + 6);
   if (profile != Profile::Isolated) {
     // The session ends when isolation is due, so the next dial lands in isolation even when
     // ispboxd is not running to move it.
@@ -193,6 +217,86 @@ Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Prof
   return a;
 }
 
+std::shared_ptr<const PolicyCache::Plan> PolicyCache::plan(std::string_view name,
+                                                           std::string_view stored) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = plans_.find(name); it != plans_.end() && it->second->stored == stored)
+      return it->second;
+  }
+  auto entry = std::make_shared<Plan>();
+  entry->stored = stored;
+  if (!store::decodeInto(stored, &entry->plan))
+    throw store::StoreError(store::StoreError::Code::Corrupt, "cannot decode plan");
+  for (Profile p : {Profile::Normal, Profile::Throttled, Profile::Isolated, Profile::Blocked}) {
+    const auto i = static_cast<size_t>(p);
+    entry->coa[i] = coaAttributes(entry->plan, p);
+    entry->fingerprint[i] = coaFingerprint(entry->coa[i]);
+  }
+  std::lock_guard lock(mutex_);
+  if (plans_.size() >= kMaxPlans) plans_.clear();
+  plans_.insert_or_assign(std::string(name), entry);
+  return entry;
+}
+
+PolicyCache::Periods PolicyCache::periods(int64_t t) {
+  std::lock_guard lock(mutex_);
+  if (t < day_start_ || t >= day_end_) {
+    // The local day's bounds from mktime, which knows the days DST makes 23 or 25 hours long.
+    const time_t tt = static_cast<time_t>(t);
+    tm day{};
+    localtime_r(&tt, &day);
+    day.tm_hour = day.tm_min = day.tm_sec = 0;
+    day.tm_isdst = -1;
+    tm next = day;
+    next.tm_mday += 1;
+    const time_t start = mktime(&day), end = mktime(&next);
+    periods_ = {"d" + store::dayPeriod(t), "m" + store::monthPeriod(t)};
+    if (start <= tt && tt < end) {
+      day_start_ = start;
+      day_end_ = end;
+    } else { // a time zone without this midnight: do not cache
+      day_start_ = day_end_ = 0;
+    }
+  }
+  return periods_;
+}
+
+bool isMetered(const pb::Plan& plan) {
+  return plan.data_cap_bytes() != 0 || plan.quota().daily_bytes() != 0 ||
+         plan.quota().monthly_bytes() != 0;
+}
+
+bool PolicyCache::anyMeteredPlan(const store::ReadTxn& txn) {
+  const uint64_t change = store::latestChange(txn);
+  {
+    std::lock_guard lock(mutex_);
+    if (metered_known_ && metered_at_change_ == change) return metered_;
+  }
+  bool any = false;
+  store::Cursor cur(txn, store::Table::Plans);
+  pb::Plan plan;
+  for (bool ok = cur.first(); ok && !any; ok = cur.next()) {
+    if (!store::decodeInto(cur.value(), &plan))
+      throw store::StoreError(store::StoreError::Code::Corrupt, "cannot decode plan");
+    any = isMetered(plan);
+  }
+  std::lock_guard lock(mutex_);
+  metered_known_ = true;
+  metered_ = any;
+  metered_at_change_ = change;
+  return any;
+}
+
+PlanRef::PlanRef(const store::ReadTxn& txn, std::string_view name, PolicyCache* cache) {
+  if (!cache) {
+    if ((decoded_ = store::getPlan(txn, name))) plan_ = &*decoded_;
+  } else if (auto stored = txn.get(store::Table::Plans, name)) {
+    cached_ = cache->plan(name, *stored);
+    plan_ = &cached_->plan;
+  }
+}
+
 bool leaseAddress(store::Env& env, AuthDecision& d, const std::string& pool,
                   std::string_view user_name, int64_t now, const PolicyOptions& options) {
   auto txn = env.write();
@@ -206,7 +310,7 @@ bool leaseAddress(store::Env& env, AuthDecision& d, const std::string& pool,
 }
 
 AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
-                       const PolicyOptions& options) {
+                       const PolicyOptions& options, PolicyCache* cache) {
   AuthDecision d;
   auto reject = [&](std::string reason) {
     d.verdict = Verdict::Reject;
@@ -216,9 +320,13 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
   std::string pool_to_lease;
   {
     auto txn = env.read();
-    if (!store::getNasByIp(txn, req.nas_ip))
+    // Only whether the NAS exists matters here: its index entry, written and removed with the
+    // record in one transaction, says so without reading the record.
+    if (!txn.get(store::Table::NasByIp, req.nas_ip))
       return reject("NAS " + std::string(req.nas_ip) + " is not registered");
-    pb::Subscriber s;
+    // The subscriber is decoded onto an arena on the stack: its strings cost no heap allocation.
+    store::StackArena arena;
+    auto& s = arena.create<pb::Subscriber>();
     if (req.user_name.empty() || !store::getSubscriber(txn, req.user_name, &s))
       return authorizeVoucher(env, std::move(txn), req, now, options); // or "Unknown user"
     if (s.status() == pb::TERMINATED) return reject("Account terminated");
@@ -226,10 +334,13 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
       auto mac = net::normalizeMac(req.calling_station_id);
       if (!mac || *mac != s.mac()) return reject("Device not allowed for this account");
     }
-    auto plan = store::getPlan(txn, s.plan());
+    const PlanRef plan_ref(txn, s.plan(), cache);
+    const pb::Plan* plan = plan_ref.get();
     if (!plan) return reject("Account has no valid plan");
 
-    const UsageNow usage = usageNow(txn, s.username(), now);
+    // Usage only matters to a plan with a data cap or a quota: the others skip two reads.
+    UsageNow usage;
+    if (isMetered(*plan)) usage = usageNow(txn, s.username(), now, cache);
     const ProfileDecision decision = decideProfile(s, *plan, usage, now);
     if (decision.profile == Profile::Blocked) {
       const std::string& why = decision.reason;
@@ -252,14 +363,20 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
     d.password = s.password();
     d.profile = profileName(decision.profile);
     d.reason = decision.reason;
-    d.reply = sessionAttributes(s, *plan, decision.profile, usage.month_bytes, now, options);
+    if (const PolicyCache::Plan* cached = plan_ref.cached()) {
+      const auto i = static_cast<size_t>(decision.profile);
+      d.reply = sessionAttributes(s, *plan, decision.profile, cached->coa[i],
+                                  cached->fingerprint[i], usage.month_bytes, now, options);
+    } else {
+      d.reply = sessionAttributes(s, *plan, decision.profile, usage.month_bytes, now, options);
+    }
 
     const std::string pool = profilePool(*plan, decision.profile);
     if (!s.static_ip().empty()) {
       d.reply.emplace_back("Framed-IP-Address", s.static_ip());
     } else if (!pool.empty()) {
       // A pool ispbox manages gets an address from us; any other name is the router's pool.
-      if (store::getPool(txn, pool))
+      if (txn.get(store::Table::Pools, pool))
         pool_to_lease = pool;
       else
         d.reply.emplace_back("Framed-Pool", pool);

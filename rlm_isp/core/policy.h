@@ -5,6 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +76,13 @@ struct UsageNow {
   uint64_t month_bytes = 0; // this month
 };
 UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, int64_t now);
+// The same with the Usage period keys ("d" YYYYMMDD, "m" YYYYMM) already known.
+UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, std::string_view day_key,
+                  std::string_view month_key);
+class PolicyCache;
+// The same with the period keys from the cache, when there is one.
+UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, int64_t now,
+                  PolicyCache* cache);
 
 struct ProfileDecision {
   Profile profile = Profile::Normal;
@@ -83,6 +93,10 @@ ProfileDecision decideProfile(const pb::Subscriber& s, const pb::Plan& plan, con
 
 // The attributes an accepted session of `s` gets in `profile` now.
 Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
+                             uint64_t month_usage_bytes, int64_t now, const PolicyOptions& options);
+// The same, given coaAttributes(plan, profile) and its coaFingerprint.
+Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
+                             Attributes coa, std::string_view fingerprint,
                              uint64_t month_usage_bytes, int64_t now, const PolicyOptions& options);
 
 // What a CoA carries to move a live session into `profile`: Mikrotik-Rate-Limit and, when the
@@ -101,14 +115,69 @@ struct ClassTag {
 std::string formatClass(Profile profile, std::string_view plan, std::string_view fingerprint);
 std::optional<ClassTag> parseClass(std::string_view cls);
 
+// What the requests of one process can share: each plan decoded, with its CoA attributes and
+// their fingerprint (a SHA-256) for every profile, once per version of the plan instead of once
+// per request; and the usage period keys of the current local day. Plans are keyed by their
+// stored bytes, so a changed plan is a miss, never a stale hit. Thread-safe.
+class PolicyCache {
+public:
+  struct Plan {
+    std::string stored; // the record's bytes this entry was decoded from
+    pb::Plan plan;
+    Attributes coa[4]; // coaAttributes(plan, profile), indexed by Profile
+    std::string fingerprint[4];
+  };
+  // The entry for `stored`, the bytes of plan `name` in the caller's snapshot; throws
+  // StoreError::Corrupt when they do not decode.
+  std::shared_ptr<const Plan> plan(std::string_view name, std::string_view stored);
+
+  struct Periods {
+    std::string day, month; // Usage keys: "d" YYYYMMDD, "m" YYYYMM (local time)
+  };
+  // The keys of the local day holding `t` (store::dayPeriod, monthPeriod).
+  Periods periods(int64_t t);
+
+  // Whether any plan in the snapshot has a data cap or a quota (else no packet can cross one).
+  // Known until the change log moves on: every plan write is in it.
+  bool anyMeteredPlan(const store::ReadTxn& txn);
+
+private:
+  static constexpr size_t kMaxPlans = 1024; // more plans than this: the cache starts over
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<const Plan>, std::less<>> plans_;
+  int64_t day_start_ = 0, day_end_ = 0; // [start, end): the local day periods_ is for
+  Periods periods_;
+  bool metered_known_ = false, metered_ = false;
+  uint64_t metered_at_change_ = 0;
+};
+
+// A data cap or a quota: the plan's subscribers' usage matters.
+bool isMetered(const pb::Plan& plan);
+
+// Plan `name` as read in a snapshot: from the cache when there is one, else decoded here.
+class PlanRef {
+public:
+  PlanRef(const store::ReadTxn& txn, std::string_view name, PolicyCache* cache);
+  PlanRef(const PlanRef&) = delete;
+  PlanRef& operator=(const PlanRef&) = delete;
+  const pb::Plan* get() const { return plan_; }                     // null: no such plan
+  const PolicyCache::Plan* cached() const { return cached_.get(); } // null without a cache
+
+private:
+  std::shared_ptr<const PolicyCache::Plan> cached_;
+  std::optional<pb::Plan> decoded_;
+  const pb::Plan* plan_ = nullptr;
+};
+
 // Takes an address from an ispbox pool for an accepted request (its own write transaction) and
 // adds it to the reply; false when the pool has none free.
 bool leaseAddress(store::Env& env, AuthDecision& d, const std::string& pool,
                   std::string_view user_name, int64_t now, const PolicyOptions& options);
 
 // Decides an Access-Request. Reads in one snapshot; takes a pool lease in a write transaction
-// when the plan's pool is one ispbox manages.
+// when the plan's pool is one ispbox manages. A cache (rlm_isp keeps one) saves recomputing what
+// depends on the plan alone; the decision is the same with or without.
 AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
-                       const PolicyOptions& options);
+                       const PolicyOptions& options, PolicyCache* cache = nullptr);
 
 } // namespace ispbox::aaa

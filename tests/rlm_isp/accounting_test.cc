@@ -4,6 +4,7 @@
 
 #include "rlm_isp/core/accounting.h"
 #include "store/entities.h"
+#include "store/logs.h"
 #include "store/pools.h"
 #include "store/sessions.h"
 #include "tests/testutil/temp_dir.h"
@@ -13,6 +14,18 @@ namespace {
 
 constexpr int64_t kNow = 1795000000;
 constexpr uint64_t kGiB4 = 1ULL << 32;
+
+// An Interim-Update of alice's on 192.0.2.1.
+AcctRequest interim(std::string_view sid, uint64_t in, uint32_t time = 0) {
+  AcctRequest r;
+  r.status_type = kAcctInterim;
+  r.user_name = "alice";
+  r.acct_session_id = sid;
+  r.nas_ip = "192.0.2.1";
+  r.input_bytes = in;
+  r.session_time = time;
+  return r;
+}
 
 class Accounting : public ::testing::Test {
 protected:
@@ -159,6 +172,72 @@ TEST_F(Accounting, StartConfirmsTheLeaseAndStopReleasesIt) {
   apply(kAcctStop, "s4", 10, 10, 10);
   auto txn = env_->write();
   EXPECT_EQ(store::allocateLease(txn, "p", "bob", kNow + 10, 60), "100.64.1.1");
+}
+
+// A packet that carries a subscriber over a quota marks the subscriber changed, so ispboxd moves
+// the session; with the cache rlm_isp keeps too, including when no plan was metered before.
+TEST_F(Accounting, CrossingAQuotaIsNotedWithAndWithoutTheCache) {
+  pb::Plan plan;
+  plan.set_name("home");
+  plan.set_download_bps(1000000);
+  pb::Subscriber sub;
+  sub.set_username("alice");
+  sub.set_plan("home");
+  {
+    auto txn = env_->write();
+    store::putPlan(txn, plan, store::WriteMode::Create);
+    store::putSubscriber(txn, sub, store::WriteMode::Create);
+    txn.commit();
+  }
+  PolicyCache cache;
+  auto send = [&](std::string_view sid, uint64_t bytes, PolicyCache* c) {
+    auto txn = env_->write();
+    const uint64_t before = store::latestChange(txn);
+    applyAccounting(txn, interim(sid, bytes), kNow, options_, c);
+    const uint64_t noted = store::latestChange(txn) - before;
+    txn.commit();
+    return noted;
+  };
+  auto setDailyQuota = [&](uint64_t bytes) {
+    plan.mutable_quota()->set_daily_bytes(bytes);
+    auto txn = env_->write();
+    store::putPlan(txn, plan, store::WriteMode::Replace);
+    txn.commit();
+  };
+  EXPECT_EQ(send("s1", 5000, &cache), 0u); // no plan is metered (and the cache learns so)
+  setDailyQuota(10000);
+  EXPECT_EQ(send("s1", 8000, &cache), 0u);  // 8000 of 10000 today
+  EXPECT_EQ(send("s1", 12000, &cache), 1u); // crosses
+  EXPECT_EQ(send("s1", 13000, &cache), 0u); // already over: no news
+  EXPECT_EQ(send("s2", 5000, nullptr), 0u); // the day's total is already past it
+  setDailyQuota(20000);
+  EXPECT_EQ(send("s2", 7500, nullptr), 1u); // 18000 + 2500 crosses 20000, no cache
+}
+
+// Duplicated and reordered packets count once also when several are applied in one transaction
+// (rlm_isp's group commit).
+TEST_F(Accounting, OneTransactionForManyPacketsCountsEachOnce) {
+  PolicyCache cache;
+  auto txn = env_->write();
+  auto packet = [&](std::string_view sid, uint64_t in, uint32_t time) {
+    applyAccounting(txn, interim(sid, in, time), kNow, options_, &cache);
+  };
+  packet("a", 100, 60);
+  packet("b", 1000, 60);
+  packet("a", 100, 60); // duplicate
+  packet("a", 300, 120);
+  packet("a", 200, 90); // reordered, older
+  packet("b", 1500, 120);
+  txn.commit();
+  EXPECT_EQ(today().input_octets(), 300u + 1500u);
+  EXPECT_EQ(today().session_time(), 240u);
+}
+
+TEST(AcctUniqueId, IsTheStockPolicysMd5) {
+  // md5("alice,81a00001,192.0.2.1,pop1,ether1,7"), as FreeRADIUS's acct_unique computes it.
+  EXPECT_EQ(acctUniqueId("alice", "81a00001", "192.0.2.1", "pop1", "ether1", "7"),
+            "4f0ae270b39173731187af66e5e4d65a");
+  EXPECT_EQ(acctUniqueId("alice", "81a00002", "", "", "", ""), "a3d3e48a32e97f54c8e28ff987681015");
 }
 
 TEST_F(Accounting, NoSessionIdIsRefused) {

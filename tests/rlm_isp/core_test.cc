@@ -3,8 +3,11 @@
 // relies on, without FreeRADIUS.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/time_util.h"
 #include "rlm_isp/isp_core.h"
@@ -18,6 +21,16 @@ namespace ispbox {
 namespace {
 
 using testutil::TempDir;
+
+// An Accounting-Start of alice's from 192.0.2.1.
+isp_acct_request_t startOf(const char* acct_session_id) {
+  isp_acct_request_t req{};
+  req.status_type = 1;
+  req.user_name = "alice";
+  req.acct_session_id = acct_session_id;
+  req.nas_ip = "192.0.2.1";
+  return req;
+}
 
 class RlmIspCore : public ::testing::Test {
 protected:
@@ -81,11 +94,7 @@ TEST_F(RlmIspCore, AuthorizeRejectsUnknownUsersWithAMessage) {
 }
 
 TEST_F(RlmIspCore, AccountingFoldsGigawordsIntoUsage) {
-  isp_acct_request_t req{};
-  req.status_type = 1;
-  req.user_name = "alice";
-  req.acct_session_id = "81a00001";
-  req.nas_ip = "192.0.2.1";
+  isp_acct_request_t req = startOf("81a00001");
   char msg[ISP_ERROR_MAX];
   ASSERT_EQ(isp_core_accounting(core_, &req, msg, sizeof msg), ISP_OK) << msg;
   req.status_type = 3;
@@ -179,6 +188,86 @@ TEST_F(RlmIspCore, PostAuthIsWrittenInBatchesAndFlushedOnClose) {
   EXPECT_FALSE(rows[0].second.accepted());
   EXPECT_EQ(rows[0].second.reason(), "Unknown user");
   EXPECT_TRUE(rows[1].second.accepted());
+}
+
+// Accounting from many FreeRADIUS threads at once goes through group commits: every packet is
+// recorded once (duplicates included), and a packet that cannot be recorded fails alone.
+TEST_F(RlmIspCore, ConcurrentAccountingIsRecordedOnceAndABadPacketFailsAlone) {
+  constexpr int kThreads = 8, kSteps = 40;
+  {
+    // A session whose record does not decode: a packet for it fails inside a group's transaction.
+    store::EnvOptions opts;
+    opts.dir = dir_.path();
+    auto env = store::Env::open(opts);
+    auto txn = env->write();
+    txn.put(store::Table::Sessions, store::sessionKey("192.0.2.1", "corrupt"),
+            std::string("\x0a\x05"
+                        "ab"));
+    txn.commit();
+  }
+  std::atomic<int> failures{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string sid = "sess-" + std::to_string(t);
+      char msg[ISP_ERROR_MAX];
+      for (int step = 1; step <= kSteps; ++step) {
+        isp_acct_request_t req{};
+        req.status_type = step == 1 ? 1 : 3;
+        req.user_name = "alice";
+        req.acct_session_id = sid.c_str();
+        req.nas_ip = "192.0.2.1";
+        req.input_octets = static_cast<uint32_t>(step * 1000);
+        req.session_time = static_cast<uint32_t>(step * 10);
+        // Every packet twice, as a NAS that did not hear the answer retransmits.
+        for (int copy = 0; copy < 2; ++copy)
+          if (isp_core_accounting(core_, &req, msg, sizeof msg) != ISP_OK) ++failures;
+        if (step % 10 == 0) { // now and then one without Acct-Session-Id, or for a bad record
+          for (const char* bad : {static_cast<const char*>(nullptr), "corrupt"}) {
+            req.acct_session_id = bad;
+            if (isp_core_accounting(core_, &req, msg, sizeof msg) == ISP_FAIL) ++refused;
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(refused.load(), 2 * kThreads * kSteps / 10);
+  store::EnvOptions opts;
+  opts.dir = dir_.path();
+  auto env = store::Env::open(opts);
+  auto txn = env->read();
+  const auto day = store::getUsage(txn, "alice", "d" + store::dayPeriod(timeutil::nowSeconds()));
+  EXPECT_EQ(day.input_octets(), uint64_t{kThreads} * kSteps * 1000);
+  EXPECT_EQ(day.session_time(), uint64_t{kThreads} * kSteps * 10);
+  EXPECT_EQ(store::countLiveSessionsOf(txn, "alice"), size_t{kThreads});
+}
+
+TEST_F(RlmIspCore, AccountingWithoutAUniqueIdGetsTheStockOne) {
+  isp_acct_request_t req = startOf("81a00001");
+  req.nas_address = "192.0.2.1";
+  req.nas_identifier = "pop1";
+  req.nas_port_id = "ether1";
+  req.nas_port = "7";
+  char msg[ISP_ERROR_MAX];
+  ASSERT_EQ(isp_core_accounting(core_, &req, msg, sizeof msg), ISP_OK) << msg;
+  req.acct_session_id = "81a00002";
+  req.acct_unique_id = "from-a-policy";
+  ASSERT_EQ(isp_core_accounting(core_, &req, msg, sizeof msg), ISP_OK) << msg;
+  store::EnvOptions opts;
+  opts.dir = dir_.path();
+  auto env = store::Env::open(opts);
+  auto txn = env->read();
+  auto s = store::getSession(txn, store::sessionKey("192.0.2.1", "81a00001"));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->acct_unique_id(), "4f0ae270b39173731187af66e5e4d65a");
+  EXPECT_EQ(s->nas_identifier(), "pop1");
+  EXPECT_EQ(s->nas_port_id(), "ether1");
+  s = store::getSession(txn, store::sessionKey("192.0.2.1", "81a00002"));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->acct_unique_id(), "from-a-policy");
 }
 
 TEST_F(RlmIspCore, NullArgumentsFailWithAReasonInsteadOfThrowing) {

@@ -3,6 +3,10 @@
 // rejected.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <ctime>
+#include <string>
+
 #include "rlm_isp/core/policy.h"
 #include "store/entities.h"
 #include "store/pools.h"
@@ -63,15 +67,26 @@ protected:
     txn.commit();
   }
 
+  // Every decision is made twice, without and with the cache rlm_isp keeps (across the calls of
+  // a test, so a plan changed in between must not be answered from it): they must agree.
   AuthDecision auth(std::string_view user, std::string_view mac = "",
                     std::string_view nas = "192.0.2.1", int64_t now = kNow) {
-    return authorize(*env_, {user, nas, mac}, now, options_);
+    AuthDecision plain = authorize(*env_, {user, nas, mac}, now, options_);
+    if (!plain.lease_ip.empty()) return plain; // a second call would lease again
+    const AuthDecision cached = authorize(*env_, {user, nas, mac}, now, options_, &cache_);
+    EXPECT_EQ(cached.verdict, plain.verdict);
+    EXPECT_EQ(cached.reason, plain.reason);
+    EXPECT_EQ(cached.profile, plain.profile);
+    EXPECT_EQ(cached.password, plain.password);
+    EXPECT_EQ(cached.reply, plain.reply);
+    return plain;
   }
 
   testutil::TempDir dir_;
   std::unique_ptr<store::Env> env_;
   pb::Plan plan_;
   PolicyOptions options_;
+  PolicyCache cache_;
 };
 
 TEST(RateLimit, FormatsInMikrotikOrderRxIsUpload) {
@@ -214,6 +229,53 @@ TEST_F(Policy, SimultaneousUseCountsLiveSessionsButNotStaleOnes) {
   EXPECT_EQ(d.reason, "Already online (1 of 1 sessions)");
   // Three interim intervals without news: that session is dead and does not count.
   EXPECT_EQ(auth("solo", "", "192.0.2.1", kNow + 1000).verdict, Verdict::Accept);
+}
+
+TEST_F(Policy, CacheNoticesAChangedPlan) {
+  addSubscriber("ann");
+  EXPECT_EQ(attr(authorize(*env_, {"ann", "192.0.2.1", ""}, kNow, options_, &cache_).reply,
+                 "Mikrotik-Rate-Limit"),
+            "10M/20M");
+  updatePlan([](pb::Plan& p) { p.set_download_bps(50000000); });
+  const auto d = authorize(*env_, {"ann", "192.0.2.1", ""}, kNow, options_, &cache_);
+  EXPECT_EQ(attr(d.reply, "Mikrotik-Rate-Limit"), "10M/50M");
+  // The Class fingerprint is the one ispboxd computes for the new plan.
+  const auto coa = coaAttributes(plan_, Profile::Normal);
+  EXPECT_EQ(attr(d.reply, "Class"), formatClass(Profile::Normal, "home", coaFingerprint(coa)));
+}
+
+TEST(PolicyCachePeriods, AreTheStoreDaysAcrossMidnightMonthsAndDst) {
+  // A POSIX rule, so no tzdata is needed: Central Europe, DST from the last Sunday of March.
+  // The previous zone comes back at the end, for the tests run after this in the same process.
+  const char* old = std::getenv("TZ");
+  const std::string saved = old ? old : "";
+  struct Restore {
+    bool had;
+    std::string tz;
+    ~Restore() {
+      if (had)
+        setenv("TZ", tz.c_str(), 1);
+      else
+        unsetenv("TZ");
+      tzset();
+    }
+  } restore{old != nullptr, saved};
+  ASSERT_EQ(setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1), 0);
+  tzset();
+  PolicyCache cache;
+  // 2026-03-27 .. 2026-04-02 (the DST change is on 2026-03-29), in steps that are no divisor of
+  // an hour, forwards and then back in time.
+  constexpr int64_t kStart = 1774569600, kEnd = kStart + 6 * 86400;
+  for (int64_t t = kStart; t < kEnd; t += 1777) {
+    const auto p = cache.periods(t);
+    ASSERT_EQ(p.day, "d" + store::dayPeriod(t)) << t;
+    ASSERT_EQ(p.month, "m" + store::monthPeriod(t)) << t;
+  }
+  for (int64_t t = kEnd; t > kStart; t -= 3593) {
+    const auto p = cache.periods(t);
+    ASSERT_EQ(p.day, "d" + store::dayPeriod(t)) << t;
+    ASSERT_EQ(p.month, "m" + store::monthPeriod(t)) << t;
+  }
 }
 
 } // namespace

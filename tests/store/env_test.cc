@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "store/entities.h"
 #include "store/env.h"
@@ -303,6 +304,39 @@ TEST(StoreEnv, MapFullIsReportedAndCommittedDataSurvives) {
   txn.put(Table::Meta, "blob/more", big);
   txn.commit();
   EXPECT_EQ(env->read().get(Table::Meta, "blob/more"), big);
+}
+
+// Finished read transactions are kept and renewed: a renewed one must see what was committed
+// since, and an open one must keep its snapshot.
+TEST(StoreEnv, ReusedReadTransactionsSeeNewCommitsAndOpenOnesKeepTheirSnapshot) {
+  TempDir dir;
+  EnvOptions opts;
+  opts.dir = dir.path();
+  auto env = Env::open(opts);
+  for (int i = 0; i < 3; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    {
+      auto txn = env->read();
+      EXPECT_FALSE(txn.get(Table::Meta, key));
+    }
+    auto before = env->read();
+    {
+      auto txn = env->write();
+      txn.put(Table::Meta, key, "v");
+      txn.commit();
+    }
+    EXPECT_FALSE(before.get(Table::Meta, key)) << "an open snapshot saw a later commit";
+    auto after = env->read();
+    EXPECT_EQ(after.get(Table::Meta, key), "v");
+  }
+  // More readers at once than are kept idle: all work, and all are handed back.
+  std::vector<ReadTxn> many;
+  for (int i = 0; i < 100; ++i)
+    many.push_back(env->read());
+  for (auto& r : many)
+    EXPECT_EQ(r.get(Table::Meta, "k2"), "v");
+  many.clear();
+  EXPECT_EQ(env->read().get(Table::Meta, "k0"), "v");
 }
 
 TEST(StoreEnv, EmptyKeyIsAMissNotAnError) {

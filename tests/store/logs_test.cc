@@ -220,6 +220,33 @@ TEST(StoreLogs, TrimmingIsAlsoCorrectWithinOneTransaction) {
   EXPECT_FALSE(changesSince(txn, latestChange(txn) - 5, 10).gap);
 }
 
+// A batch takes consecutive numbers after single appends, in order, and trims like them.
+TEST(StoreLogs, BatchAppendsAreNumberedInOrderAndTrimmed) {
+  TempDir dir;
+  auto env = openEnv(dir.path());
+  auto txn = env->write();
+  EXPECT_EQ(appendToLog(txn, Table::PostAuthLog, "test", "first", 1000), 1u);
+  std::vector<std::string> batch;
+  for (int i = 0; i < 2500; ++i)
+    batch.push_back("v" + std::to_string(i));
+  EXPECT_EQ(appendToLog(txn, Table::PostAuthLog, "test", batch, 1000), 2u);
+  EXPECT_EQ(appendToLog(txn, Table::PostAuthLog, "test", std::vector<std::string>{}, 1000), 0u);
+  EXPECT_EQ(appendToLog(txn, Table::PostAuthLog, "test", "last", 1000), 2502u);
+  txn.commit();
+  auto r = env->read();
+  // The batch passed 2048, so it was trimmed to its newest 1000 (1502..2501); 2502 came after.
+  EXPECT_EQ(r.count(Table::PostAuthLog), 1001u);
+  Cursor cur(r, Table::PostAuthLog);
+  ASSERT_TRUE(cur.first());
+  EXPECT_EQ(decodeSeq(cur.key()), 1502u);
+  EXPECT_EQ(cur.value(), "v1500");
+  ASSERT_TRUE(cur.last());
+  EXPECT_EQ(decodeSeq(cur.key()), 2502u);
+  EXPECT_EQ(cur.value(), "last");
+  ASSERT_TRUE(cur.prev());
+  EXPECT_EQ(cur.value(), "v2499");
+}
+
 pb::AuditEntry auditEntry(const std::string& action, const std::string& entity,
                           const std::string& key, int64_t at_ms = 0) {
   pb::AuditEntry e;
