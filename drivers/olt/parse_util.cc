@@ -8,35 +8,7 @@
 
 namespace ispbox::olt::util {
 
-snmp::Oid oid(const snmp::Oid& base, std::initializer_list<uint32_t> tail) {
-  snmp::Oid o(base);
-  o.insert(o.end(), tail);
-  return o;
-}
-
-snmp::Oid col(const snmp::Oid& entry, uint32_t column) {
-  snmp::Oid o(entry);
-  o.push_back(column);
-  return o;
-}
-
-std::vector<snmp::Oid> cols(const snmp::Oid& entry, std::initializer_list<uint32_t> columns) {
-  std::vector<snmp::Oid> out;
-  for (uint32_t c : columns)
-    out.push_back(col(entry, c));
-  return out;
-}
-
 namespace {
-
-std::string printable(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s)
-    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
-  while (!out.empty() && out.back() == ' ')
-    out.pop_back();
-  return out;
-}
 
 // The number starting at s[i] ("-14.61", "3.2", "+7"), with its length in *len.
 std::optional<double> numberAt(std::string_view s, size_t i, size_t* len) {
@@ -74,10 +46,6 @@ std::string lower(std::string_view s) {
 
 } // namespace
 
-std::string text(const snmp::Value& v) {
-  return printable(v.s);
-}
-
 std::optional<double> numberIn(std::string_view s) {
   const std::string l = lower(s);
   // "0.03 mW (-14.61 dBm)": the bracketed dBm figure, not the milliwatts.
@@ -107,9 +75,9 @@ std::string macText(const std::string& raw) {
       if (std::isxdigit(static_cast<unsigned char>(c)))
         hex += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       else if (c != ':' && c != '-' && c != '.' && c != ' ')
-        return printable(raw);
+        return table::printable(raw);
     }
-    if (hex.size() != 12) return printable(raw);
+    if (hex.size() != 12) return table::printable(raw);
   }
   std::string out;
   for (size_t i = 0; i < 12; i += 2) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Helpers shared by the V-SOL, BDCOM and C-Data drivers: OID building, text values, the number
+// Helpers shared by the V-SOL, BDCOM and C-Data drivers, beyond table_util.h's: the number
 // formats these OLTs answer with ("0.03 mW (-14.61 dBm)", "27.84 .C", "na"), MAC addresses, and a
 // map that gathers one ONU's columns from several walks.
 #pragma once
@@ -15,15 +15,15 @@
 #include <vector>
 
 #include "drivers/olt/driver.h"
+#include "drivers/olt/table_util.h"
 
 namespace ispbox::olt::util {
 
-snmp::Oid oid(const snmp::Oid& base, std::initializer_list<uint32_t> tail);
-snmp::Oid col(const snmp::Oid& entry, uint32_t column);
-std::vector<snmp::Oid> cols(const snmp::Oid& entry, std::initializer_list<uint32_t> columns);
-
-// Printable ASCII of an OCTET STRING, trailing blanks dropped.
-std::string text(const snmp::Value& v);
+// OID building and plain text, as every driver has them (table_util.h).
+using table::col;
+using table::cols;
+using table::oid;
+using table::text;
 // The number a display string carries: the one in "(... dBm)" when there is one, else the first
 // number ("30.67 C", "6.56 dbm", "-20.36"). nullopt for "na", "N/A", "--", "" and the like.
 std::optional<double> numberIn(std::string_view s);

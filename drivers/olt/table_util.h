@@ -7,11 +7,19 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "drivers/snmp/snmp.h"
 
 namespace ispbox::olt::table {
+
+// base followed by tail: an object under a vendor's subtree.
+inline snmp::Oid oid(const snmp::Oid& base, std::initializer_list<uint32_t> tail) {
+  snmp::Oid o(base);
+  o.insert(o.end(), tail);
+  return o;
+}
 
 inline snmp::Oid col(const snmp::Oid& entry, uint32_t c) {
   snmp::Oid o(entry);
@@ -26,14 +34,19 @@ inline std::vector<snmp::Oid> cols(const snmp::Oid& entry, std::initializer_list
   return out;
 }
 
-// Printable ASCII of an OCTET STRING, trailing spaces dropped (agents pad names).
-inline std::string text(const snmp::Value& v) {
+// Printable ASCII of raw octets, trailing spaces dropped (agents pad names).
+inline std::string printable(std::string_view raw) {
   std::string out;
-  for (unsigned char c : v.s)
+  for (unsigned char c : raw)
     if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
   while (!out.empty() && out.back() == ' ')
     out.pop_back();
   return out;
+}
+
+// The same of an OCTET STRING value.
+inline std::string text(const snmp::Value& v) {
+  return printable(v.s);
 }
 
 // An SNMP string value for a SET.
