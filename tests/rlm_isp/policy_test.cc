@@ -11,31 +11,19 @@
 #include "store/entities.h"
 #include "store/pools.h"
 #include "store/sessions.h"
-#include "tests/testutil/temp_dir.h"
+#include "tests/rlm_isp/store_fixture.h"
 
 namespace ispbox::aaa {
 namespace {
 
-constexpr int64_t kNow = 1795000000; // a fixed clock: 2026-11-17
+using testing_support::attr;
+using testing_support::kNow;
 
-std::string attr(const Attributes& a, std::string_view name) {
-  for (const auto& [n, v] : a)
-    if (n == name) return v;
-  return "<absent>";
-}
-
-class Policy : public ::testing::Test {
+class Policy : public testing_support::StoreWithNas {
 protected:
   void SetUp() override {
-    store::EnvOptions o;
-    o.dir = dir_.path();
-    env_ = store::Env::open(o);
+    StoreWithNas::SetUp();
     auto txn = env_->write();
-    pb::Nas nas;
-    nas.set_name("r1");
-    nas.set_ip("192.0.2.1");
-    nas.set_secret("s");
-    store::putNas(txn, nas, store::WriteMode::Create);
     plan_.set_name("home");
     plan_.set_download_bps(20000000);
     plan_.set_upload_bps(10000000);
@@ -82,8 +70,6 @@ protected:
     return plain;
   }
 
-  testutil::TempDir dir_;
-  std::unique_ptr<store::Env> env_;
   pb::Plan plan_;
   PolicyOptions options_;
   PolicyCache cache_;

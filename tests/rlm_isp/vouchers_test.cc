@@ -11,32 +11,20 @@
 #include "store/pools.h"
 #include "store/sessions.h"
 #include "store/vouchers.h"
-#include "tests/testutil/temp_dir.h"
+#include "tests/rlm_isp/store_fixture.h"
 
 namespace ispbox::aaa {
 namespace {
 
-constexpr int64_t kNow = 1795000000;
+using testing_support::attr;
+using testing_support::kNow;
 constexpr uint64_t k4GiB = uint64_t{1} << 32;
 
-std::string attr(const Attributes& a, std::string_view name) {
-  for (const auto& [n, v] : a)
-    if (n == name) return v;
-  return "<absent>";
-}
-
-class VoucherPolicy : public ::testing::Test {
+class VoucherPolicy : public testing_support::StoreWithNas {
 protected:
   void SetUp() override {
-    store::EnvOptions o;
-    o.dir = dir_.path();
-    env_ = store::Env::open(o);
+    StoreWithNas::SetUp();
     auto txn = env_->write();
-    pb::Nas nas;
-    nas.set_name("r1");
-    nas.set_ip("192.0.2.1");
-    nas.set_secret("s");
-    store::putNas(txn, nas, store::WriteMode::Create);
     pb::Plan plan;
     plan.set_name("hs");
     plan.set_download_bps(4000000);
@@ -69,14 +57,6 @@ protected:
     return authorize(*env_, {user, "192.0.2.1", ""}, now, options_);
   }
 
-  template <class Fn> void inWrite(Fn&& fn) {
-    auto txn = env_->write();
-    fn(txn);
-    txn.commit();
-  }
-
-  testutil::TempDir dir_;
-  std::unique_ptr<store::Env> env_;
   PolicyOptions options_;
 };
 
