@@ -23,6 +23,7 @@
 
 #include <freeradius/modules.h>
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "rlm_isp/isp_core.h"
@@ -45,7 +46,9 @@ static char const* const known_attr_names[] = {
 typedef struct rlm_isp_t {
   char const* state_dir;              /* the LMDB state directory (ispboxd's state.dir) */
   char const* dynamic_clients_server; /* virtual server in which authorize looks up NASes */
+  bool message_authenticator;         /* post-auth signs Access-Accept and Access-Reject */
   isp_core_t* core;
+  DICT_ATTR const* message_authenticator_da;
   DICT_ATTR const* known_attrs[KNOWN_ATTRS]; /* known_attr_names resolved; NULL: not in the
                                                 dictionary */
 } rlm_isp_t;
@@ -57,6 +60,8 @@ static const CONF_PARSER module_config[] = {
     {"dynamic_clients_server",
      FR_CONF_OFFSET(PW_TYPE_STRING | PW_TYPE_NOT_EMPTY, rlm_isp_t, dynamic_clients_server),
      "dynamic_clients"},
+    {"message_authenticator", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, rlm_isp_t, message_authenticator),
+     "yes"},
     CONF_PARSER_TERMINATOR};
 
 /* Room for one attribute printed as text. */
@@ -77,6 +82,20 @@ static char const* format_ipv4(uint32_t addr, text_buf* buf) {
     *p++ = (char)('0' + v % 10);
     *p++ = i < 3 ? '.' : '\0';
   }
+  return buf->s;
+}
+
+/* An unsigned integer in decimal. */
+static char const* format_u32(uint32_t v, text_buf* buf) {
+  char tmp[10];
+  size_t n = 0, i;
+  do {
+    tmp[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  for (i = 0; i < n; i++)
+    buf->s[i] = tmp[n - 1 - i];
+  buf->s[n] = '\0';
   return buf->s;
 }
 
@@ -128,6 +147,47 @@ static char const* packet_src(REQUEST* request, text_buf* buf) {
   return ip_ntoh(ip, buf->s, sizeof buf->s);
 }
 
+/* Sets vp's value from the core's text. The types the core sends are set directly: parsing them
+ * with fr_pair_value_from_str cost more than the rest of authorize's reply (it looks integers up
+ * as dictionary value names first, and unescapes strings, which ours never hold). Anything else,
+ * and text these do not take (a named value), goes through fr_pair_value_from_str. */
+static int set_value(VALUE_PAIR* vp, char const* value) {
+  size_t len = strlen(value);
+
+  switch (vp->da->type) {
+  case PW_TYPE_STRING:
+    fr_pair_value_bstrncpy(vp, value, len);
+    return 0;
+  case PW_TYPE_OCTETS: /* "0x..." is hex to FreeRADIUS: left to it */
+    if (len >= 2 && value[0] == '0' && value[1] == 'x') break;
+    fr_pair_value_memcpy(vp, (uint8_t const*)value, len);
+    return 0;
+  case PW_TYPE_INTEGER: {
+    uint64_t n = 0;
+    size_t i;
+    if (len == 0 || len > 10) break;
+    for (i = 0; i < len && value[i] >= '0' && value[i] <= '9'; i++)
+      n = n * 10 + (uint64_t)(value[i] - '0');
+    if (i < len || n > UINT32_MAX) break;
+    vp->vp_integer = (uint32_t)n;
+    vp->vp_length = sizeof vp->vp_integer;
+    vp->type = VT_DATA;
+    return 0;
+  }
+  case PW_TYPE_IPV4_ADDR: {
+    struct in_addr a;
+    if (inet_pton(AF_INET, value, &a) != 1) break;
+    vp->vp_ipaddr = a.s_addr;
+    vp->vp_length = sizeof vp->vp_ipaddr;
+    vp->type = VT_DATA;
+    return 0;
+  }
+  default:
+    break;
+  }
+  return fr_pair_value_from_str(vp, value, -1);
+}
+
 /* Adds name := value to *vps (allocated in ctx), as fr_pair_make does; NULL on error. */
 static VALUE_PAIR* add_pair(rlm_isp_t const* inst, TALLOC_CTX* ctx, VALUE_PAIR** vps,
                             char const* name, char const* value) {
@@ -145,7 +205,7 @@ static VALUE_PAIR* add_pair(rlm_isp_t const* inst, TALLOC_CTX* ctx, VALUE_PAIR**
   vp = fr_pair_afrom_da(ctx, da);
   if (!vp) return NULL;
   vp->op = T_OP_SET;
-  if (fr_pair_value_from_str(vp, value, -1) < 0) {
+  if (set_value(vp, value) < 0) {
     fr_pair_list_free(&vp); /* a list of one; talloc_free would make the module need libtalloc */
     return NULL;
   }
@@ -160,6 +220,11 @@ static int mod_instantiate(CONF_SECTION* conf, void* instance) {
 
   for (i = 0; i < KNOWN_ATTRS; i++)
     inst->known_attrs[i] = dict_attrbyname(known_attr_names[i]);
+  inst->message_authenticator_da = dict_attrbyvalue(PW_MESSAGE_AUTHENTICATOR, 0);
+  if (inst->message_authenticator && !inst->message_authenticator_da) {
+    cf_log_err_cs(conf, "Message-Authenticator is not in the dictionary");
+    return -1;
+  }
 
   /* Runs once per process, after the daemon forked (an LMDB environment must not cross a
    * fork); `freeradius -C` runs it too, so it only opens the state. */
@@ -375,8 +440,10 @@ static rlm_rcode_t CC_HINT(nonnull) mod_accounting(void* instance, REQUEST* requ
     case PW_NAS_PORT_ID:
       if (FIRST(20)) req.nas_port_id = vp->da->type == PW_TYPE_STRING ? vp->vp_strvalue : NULL;
       break;
-    case PW_NAS_PORT:
-      if (FIRST(21)) req.nas_port = vp_text(vp, &nas_port);
+    case PW_NAS_PORT: /* decimal, as %{NAS-Port} prints it: vp_prints_value goes through printf */
+      if (FIRST(21))
+        req.nas_port = vp->da->type == PW_TYPE_INTEGER ? format_u32(vp->vp_integer, &nas_port)
+                                                       : vp_text(vp, &nas_port);
       break;
     default:
       break;
@@ -388,6 +455,27 @@ static rlm_rcode_t CC_HINT(nonnull) mod_accounting(void* instance, REQUEST* requ
   /* ISP_FAIL sends no Accounting-Response: the NAS retransmits, nothing is lost. */
   return rcode_of(request, "accounting", isp_core_accounting(inst->core, &req, msg, sizeof msg),
                   msg);
+}
+
+/* Adds Message-Authenticator to the reply unless it is there: FreeRADIUS computes its value when
+ * it encodes the packet (rad_sign), for any reply whose list holds the attribute. 3.2.1 signs
+ * only those (3.2.5 and later sign every reply to an Access-Request themselves: BlastRADIUS,
+ * CVE-2024-3596). Done here rather than by an unlang update in the site: that parses "0x00" and
+ * runs the interpreter for every request. */
+static void sign_reply(rlm_isp_t const* inst, REQUEST* request) {
+  VALUE_PAIR* vp;
+  static uint8_t const zeros[AUTH_VECTOR_LEN] = {0};
+
+  if (!inst->message_authenticator ||
+      fr_pair_find_by_num(request->reply->vps, PW_MESSAGE_AUTHENTICATOR, 0, TAG_ANY))
+    return;
+  vp = fr_pair_afrom_da(request->reply, inst->message_authenticator_da);
+  if (!vp) {
+    RWARN("cannot add Message-Authenticator: %s", fr_strerror());
+    return;
+  }
+  fr_pair_value_memcpy(vp, zeros, sizeof zeros);
+  fr_pair_add(&request->reply->vps, vp);
 }
 
 static rlm_rcode_t CC_HINT(nonnull) mod_post_auth(void* instance, REQUEST* request) {
@@ -411,6 +499,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_post_auth(void* instance, REQUEST* reque
   default: /* Access-Challenge: not an outcome yet */
     return RLM_MODULE_NOOP;
   }
+  sign_reply(inst, request);
 
   /* ISP_REJECT turns an accept into a reject (e.g. no address left); the server then runs
    * Post-Auth-Type REJECT, which calls us again with accepted = 0. */

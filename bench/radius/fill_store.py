@@ -102,13 +102,14 @@ def fill(state_dir, n, secret, pb_dir):
             for i in range(start, min(n, start + BATCH)):
                 name = "user%06d" % i
                 sub.Clear()
-                sub.username = name
-                sub.password = "pw%06d" % i
-                sub.plan = PLAN
+                # Subscriber's text fields are bytes (store/records.proto says why).
+                sub.username = name.encode()
+                sub.password = b"pw%06d" % i
+                sub.plan = PLAN.encode()
                 sub.status = pb.ACTIVE
                 sub.simultaneous_use = 1
-                sub.full_name = "Customer %d" % i
-                sub.external_id = "CUST-%d" % (100000 + i)
+                sub.full_name = b"Customer %d" % i
+                sub.external_id = b"CUST-%d" % (100000 + i)
                 sub.created_at = now
                 sub.updated_at = now
                 txn.put(name.encode(), sub.SerializeToString(), db=dbs["subscribers"])

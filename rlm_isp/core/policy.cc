@@ -183,13 +183,12 @@ Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Prof
                              uint64_t month_usage_bytes, int64_t now,
                              const PolicyOptions& options) {
   Attributes coa = coaAttributes(plan, profile);
-  const std::string fingerprint = coaFingerprint(coa);
-  return sessionAttributes(s, plan, profile, std::move(coa), fingerprint, month_usage_bytes, now,
-                           options);
+  const std::string cls = formatClass(profile, plan.name(), coaFingerprint(coa));
+  return sessionAttributes(s, plan, profile, std::move(coa), cls, month_usage_bytes, now, options);
 }
 
 Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
-                             Attributes coa, std::string_view fingerprint,
+                             Attributes coa, std::string_view class_value,
                              uint64_t month_usage_bytes, int64_t now,
                              const PolicyOptions& options) {
   Attributes a = std::move(coa);
@@ -213,7 +212,7 @@ Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Prof
       plan.acct_interim_interval_s() ? plan.acct_interim_interval_s() : options.default_interim_s;
   a.emplace_back("Acct-Interim-Interval", std::to_string(interim));
   // Echoed back in accounting: which profile the session was given, and what it carries.
-  a.emplace_back("Class", formatClass(profile, plan.name(), fingerprint));
+  a.emplace_back("Class", class_value);
   return a;
 }
 
@@ -232,6 +231,7 @@ std::shared_ptr<const PolicyCache::Plan> PolicyCache::plan(std::string_view name
     const auto i = static_cast<size_t>(p);
     entry->coa[i] = coaAttributes(entry->plan, p);
     entry->fingerprint[i] = coaFingerprint(entry->coa[i]);
+    entry->class_value[i] = formatClass(p, entry->plan.name(), entry->fingerprint[i]);
   }
   std::lock_guard lock(mutex_);
   if (plans_.size() >= kMaxPlans) plans_.clear();
@@ -324,9 +324,9 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
     // record in one transaction, says so without reading the record.
     if (!txn.get(store::Table::NasByIp, req.nas_ip))
       return reject("NAS " + std::string(req.nas_ip) + " is not registered");
-    // The subscriber is decoded onto an arena on the stack: its strings cost no heap allocation.
-    store::StackArena arena;
-    auto& s = arena.create<pb::Subscriber>();
+    // Decoded into this thread's message: after the first request its strings reuse their
+    // buffers, so a decode allocates nothing and there is no arena to set up and tear down.
+    thread_local pb::Subscriber s;
     if (req.user_name.empty() || !store::getSubscriber(txn, req.user_name, &s))
       return authorizeVoucher(env, std::move(txn), req, now, options); // or "Unknown user"
     if (s.status() == pb::TERMINATED) return reject("Account terminated");
@@ -366,7 +366,7 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
     if (const PolicyCache::Plan* cached = plan_ref.cached()) {
       const auto i = static_cast<size_t>(decision.profile);
       d.reply = sessionAttributes(s, *plan, decision.profile, cached->coa[i],
-                                  cached->fingerprint[i], usage.month_bytes, now, options);
+                                  cached->class_value[i], usage.month_bytes, now, options);
     } else {
       d.reply = sessionAttributes(s, *plan, decision.profile, usage.month_bytes, now, options);
     }

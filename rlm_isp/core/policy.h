@@ -94,9 +94,10 @@ ProfileDecision decideProfile(const pb::Subscriber& s, const pb::Plan& plan, con
 // The attributes an accepted session of `s` gets in `profile` now.
 Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
                              uint64_t month_usage_bytes, int64_t now, const PolicyOptions& options);
-// The same, given coaAttributes(plan, profile) and its coaFingerprint.
+// The same, given coaAttributes(plan, profile) and the Class that goes with it (formatClass with
+// its coaFingerprint).
 Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
-                             Attributes coa, std::string_view fingerprint,
+                             Attributes coa, std::string_view class_value,
                              uint64_t month_usage_bytes, int64_t now, const PolicyOptions& options);
 
 // What a CoA carries to move a live session into `profile`: Mikrotik-Rate-Limit and, when the
@@ -115,10 +116,10 @@ struct ClassTag {
 std::string formatClass(Profile profile, std::string_view plan, std::string_view fingerprint);
 std::optional<ClassTag> parseClass(std::string_view cls);
 
-// What the requests of one process can share: each plan decoded, with its CoA attributes and
-// their fingerprint (a SHA-256) for every profile, once per version of the plan instead of once
-// per request; and the usage period keys of the current local day. Plans are keyed by their
-// stored bytes, so a changed plan is a miss, never a stale hit. Thread-safe.
+// What the requests of one process can share: each plan decoded, with its CoA attributes, their
+// fingerprint (a SHA-256) and the Class that carries it for every profile, once per version of the
+// plan instead of once per request; and the usage period keys of the current local day. Plans are
+// keyed by their stored bytes, so a changed plan is a miss, never a stale hit. Thread-safe.
 class PolicyCache {
 public:
   struct Plan {
@@ -126,6 +127,7 @@ public:
     pb::Plan plan;
     Attributes coa[4]; // coaAttributes(plan, profile), indexed by Profile
     std::string fingerprint[4];
+    std::string class_value[4]; // formatClass(profile, plan name, fingerprint)
   };
   // The entry for `stored`, the bytes of plan `name` in the caller's snapshot; throws
   // StoreError::Corrupt when they do not decode.
