@@ -37,9 +37,17 @@ std::optional<pb::Session> getSession(const ReadTxn& txn, std::string_view key) 
   return decode<pb::Session>(*v, "session");
 }
 
-void putSession(WriteTxn& txn, std::string_view key, const pb::Session& s) {
+bool getSession(const ReadTxn& txn, std::string_view key, pb::Session* out) {
+  auto v = txn.get(Table::Sessions, key);
+  if (!v) return false;
+  if (!decodeInto(*v, out)) throw StoreError(StoreError::Code::Corrupt, "cannot decode session");
+  return true;
+}
+
+void putSession(WriteTxn& txn, std::string_view key, const pb::Session& s, bool indexed) {
   txn.put(Table::Sessions, key, encode(s));
-  // Most updates are of a session already indexed: a read is cheaper than rewriting its page.
+  if (indexed) return;
+  // A session not known to be indexed may be: a read is cheaper than rewriting its page.
   const std::string index = joinKey(s.username(), key);
   if (!txn.get(Table::SessionsByUser, index)) txn.put(Table::SessionsByUser, index, "");
 }

@@ -20,8 +20,12 @@ namespace ispbox::store {
 std::string sessionKey(std::string_view nas_ip, std::string_view acct_session_id);
 
 std::optional<pb::Session> getSession(const ReadTxn& txn, std::string_view key);
-// Writes a live session and its index entry.
-void putSession(WriteTxn& txn, std::string_view key, const pb::Session& session);
+// The hot path (accounting): decodes into *out, reusing its storage; false when absent.
+bool getSession(const ReadTxn& txn, std::string_view key, pb::Session* out);
+// Writes a live session and its index entry. indexed: the caller read this live session back
+// under this key, so its index entry exists and is not looked up.
+void putSession(WriteTxn& txn, std::string_view key, const pb::Session& session,
+                bool indexed = false);
 // Ends a live session: stamps it, copies it to the history, frees its lease. The closed record
 // stays (state CLOSED) until purged, so duplicates of its last packets are recognised.
 // False when there was no live session under key.

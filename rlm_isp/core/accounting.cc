@@ -127,16 +127,15 @@ std::string applyAccounting(store::WriteTxn& txn, const AcctRequest& req, int64_
     return "status " + std::to_string(req.status_type) + " ignored";
 
   const std::string key = store::sessionKey(req.nas_ip, req.acct_session_id);
-  auto existing = store::getSession(txn, key);
-  if (existing && existing->state() == pb::SESSION_CLOSED)
+  // This thread's message: decoding into it reuses its strings' buffers from packet to packet.
+  thread_local pb::Session s;
+  const bool fresh = !store::getSession(txn, key, &s);
+  if (!fresh && s.state() == pb::SESSION_CLOSED)
     return "session already closed: duplicate or late packet ignored";
 
-  pb::Session s;
-  const bool fresh = !existing;
-  if (existing) {
-    s = std::move(*existing);
-  } else {
+  if (fresh) {
     // First packet of the session we see (a lost Start is not a lost session).
+    s.Clear();
     s.set_username(std::string(req.user_name));
     s.set_nas_ip(std::string(req.nas_ip));
     s.set_acct_session_id(std::string(req.acct_session_id));
@@ -144,7 +143,11 @@ std::string applyAccounting(store::WriteTxn& txn, const AcctRequest& req, int64_
     s.set_state(pb::SESSION_ACTIVE);
     s.set_interim_interval_s(interimFor(txn, req.user_name, options));
   }
-  if (!req.acct_unique_id.empty()) s.set_acct_unique_id(std::string(req.acct_unique_id));
+  if (!req.acct_unique_id.empty())
+    s.set_acct_unique_id(std::string(req.acct_unique_id));
+  else if (s.acct_unique_id().empty()) // an MD5: once per session, not per packet
+    s.set_acct_unique_id(acctUniqueId(req.user_name, req.acct_session_id, req.nas_address,
+                                      req.nas_identifier, req.nas_port_id, req.nas_port));
   if (!req.framed_ip.empty()) s.set_framed_ip(std::string(req.framed_ip));
   if (!req.calling_station_id.empty())
     s.set_calling_station_id(std::string(req.calling_station_id));
@@ -174,14 +177,15 @@ std::string applyAccounting(store::WriteTxn& txn, const AcctRequest& req, int64_
   }
   if (din || dout) noteQuotaCrossing(txn, s.username(), at, din + dout, cache);
 
-  store::putSession(txn, key, s);
+  // A session read back under its key is indexed already (the index is written with it).
+  store::putSession(txn, key, s, /*indexed=*/!fresh);
   std::string what = req.status_type == kAcctStart  ? "start"
                      : req.status_type == kAcctStop ? "stop"
                                                     : "interim";
   if (fresh && req.status_type != kAcctStart) what += " (no start seen)";
   if (req.status_type == kAcctStop) {
     s.set_terminate_cause(terminateCauseName(req.terminate_cause));
-    store::putSession(txn, key, s);
+    store::putSession(txn, key, s, /*indexed=*/true);
     store::closeSession(txn, key, "Stop", at);
   }
   return what + " +" + std::to_string(din) + "/" + std::to_string(dout) + " bytes";

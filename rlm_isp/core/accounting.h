@@ -25,8 +25,12 @@ struct AcctRequest {
   uint32_t status_type = 0;
   std::string_view user_name;
   std::string_view acct_session_id;
+  // Acct-Unique-Session-Id when a policy set one; empty: acctUniqueId() of this request, worked
+  // out only when the session is first recorded (the same inputs give the same value).
   std::string_view acct_unique_id;
-  std::string_view nas_ip; // packet source: the NAS as we know it
+  std::string_view nas_address; // NAS-IPv6-Address, else NAS-IP-Address (acctUniqueId's input)
+  std::string_view nas_port;    // NAS-Port as decimal text (acctUniqueId's input)
+  std::string_view nas_ip;      // packet source: the NAS as we know it
   std::string_view nas_identifier;
   std::string_view framed_ip;
   std::string_view calling_station_id;

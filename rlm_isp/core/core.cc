@@ -115,15 +115,28 @@ struct isp_core {
   // durable LMDB commit (two fsyncs) costs far more than applying a packet. So the worker thread
   // that finds no commit under way leads: it takes every packet queued so far, applies them in
   // one write transaction and commits once; the other workers wait until the commit holding their
-  // packet has returned. Nothing waits for a group to fill: packets that arrive while a commit is
-  // under way form the next group, whose first packet's thread the leader hands over to, so one
-  // packet alone is committed at once. Each thread is woken once, by its own condition variable
-  // (a shared one woke every waiter per commit: context switches cost more than the commits).
+  // packet has returned. Packets that arrive while a commit is under way form the next group,
+  // whose first packet's thread the leader hands over to. Each thread is woken once, by its own
+  // condition variable (a shared one woke every waiter per commit: context switches cost more
+  // than the commits).
+  //
+  // A lone packet is committed at once. Under a burst (the last group held kGatherFrom packets or
+  // more: a NAS reconnecting thousands of sessions) the leader first gathers, as PostgreSQL's
+  // commit_delay does: it waits up to kGatherFor, or until kGatherUpTo packets queue, so each
+  // fsync serves more packets. A packet's answer is delayed by at most that; the CPU an fsync
+  // costs is shared by the whole group.
   std::mutex acct_mutex;
   std::vector<std::shared_ptr<AcctJob>> acct_queue;
   bool acct_leader = false;
+  AcctJob* acct_gathering = nullptr; // the leader while it gathers
+  size_t acct_last_group = 0;
+  static constexpr size_t kGatherFrom = 8;
+  static constexpr size_t kGatherUpTo = 64;
+  static constexpr auto kGatherFor = std::chrono::milliseconds(1);
 
-  static constexpr size_t kBatch = 512;
+  // At most four commits a second below 16,000 Access-Requests a second: each is two fsyncs, and
+  // holds the write lock the accounting commits wait for.
+  static constexpr size_t kBatch = 4096;
   static constexpr auto kFlushEvery = std::chrono::milliseconds(250);
   static constexpr int64_t kSweepEvery_s = 60;
 
@@ -134,10 +147,17 @@ struct isp_core {
     std::unique_lock lock(acct_mutex);
     acct_queue.push_back(job);
     if (!acct_leader) acct_leader = job->lead = true;
+    if (acct_gathering && acct_queue.size() >= kGatherUpTo) acct_gathering->wake.notify_one();
     job->wake.wait(lock, [&] { return job->done || job->lead; });
     if (!job->done) {
+      if (acct_last_group >= kGatherFrom) {
+        acct_gathering = job.get();
+        job->wake.wait_for(lock, kGatherFor, [&] { return acct_queue.size() >= kGatherUpTo; });
+        acct_gathering = nullptr;
+      }
       std::vector<std::shared_ptr<AcctJob>> group;
       group.swap(acct_queue);
+      acct_last_group = group.size();
       lock.unlock();
       commitGroup(group);
       std::shared_ptr<AcctJob> next;
@@ -318,11 +338,9 @@ isp_code_t isp_core_accounting(isp_core_t* core, const isp_acct_request_t* r, ch
     req.status_type = r->status_type;
     req.user_name = sv(r->user_name);
     req.acct_session_id = sv(r->acct_session_id);
-    std::string unique;
-    if (sv(r->acct_unique_id).empty())
-      unique = aaa::acctUniqueId(sv(r->user_name), sv(r->acct_session_id), sv(r->nas_address),
-                                 sv(r->nas_identifier), sv(r->nas_port_id), sv(r->nas_port));
-    req.acct_unique_id = unique.empty() ? sv(r->acct_unique_id) : unique;
+    req.acct_unique_id = sv(r->acct_unique_id);
+    req.nas_address = sv(r->nas_address);
+    req.nas_port = sv(r->nas_port);
     req.nas_ip = sv(r->nas_ip);
     req.nas_identifier = sv(r->nas_identifier);
     req.nas_port_id = sv(r->nas_port_id);
