@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -135,6 +136,10 @@ public:
   // Fails with StoreError::Conflict when the key exists.
   void insert(Table table, std::string_view key, std::string_view value);
   bool erase(Table table, std::string_view key);
+  // Read-modify-write with one B-tree search: `change` gets the value at key (nullopt when
+  // absent) and returns the value to store there.
+  void update(Table table, std::string_view key,
+              const std::function<std::string(std::optional<std::string_view>)>& change);
   // put() for a key greater than every key in the table (a log's next sequence number): LMDB
   // adds it at the end without searching.
   void append(Table table, std::string_view key, std::string_view value);

@@ -181,14 +181,17 @@ void addUsage(WriteTxn& txn, std::string_view username, int64_t at, uint64_t inp
 
 void addUsage(WriteTxn& txn, std::string_view username, std::string_view day_key,
               std::string_view month_key, uint64_t input, uint64_t output, uint64_t seconds) {
+  pb::Usage u;
   for (const std::string_view p : {day_key, month_key}) {
-    const std::string key = joinKey(username, p);
-    pb::Usage u;
-    if (auto v = txn.get(Table::Usage, key)) u = decode<pb::Usage>(*v, "usage");
-    u.set_input_octets(u.input_octets() + input);
-    u.set_output_octets(u.output_octets() + output);
-    u.set_session_time(u.session_time() + seconds);
-    txn.put(Table::Usage, key, encode(u));
+    txn.update(Table::Usage, joinKey(username, p), [&](std::optional<std::string_view> v) {
+      u.Clear();
+      if (v && !decodeInto(*v, &u))
+        throw StoreError(StoreError::Code::Corrupt, "cannot decode usage");
+      u.set_input_octets(u.input_octets() + input);
+      u.set_output_octets(u.output_octets() + output);
+      u.set_session_time(u.session_time() + seconds);
+      return encode(u);
+    });
   }
 }
 

@@ -3,6 +3,8 @@
 // opens, aborted transactions and a full map.
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -230,6 +232,40 @@ TEST(StoreEnv, UncommittedWriteLeavesNothing) {
   check(*env);
   env.reset();
   check(*openWriter(dir.path()));
+}
+
+// update() sees what is stored (or nothing), and stores what it returns: in place over an
+// existing record, as an insert otherwise; a change that throws writes nothing.
+TEST(StoreEnv, UpdateReadsThenWritesTheRecord) {
+  TempDir dir;
+  auto env = openWriter(dir.path());
+  auto txn = env->write();
+  txn.put(Table::Meta, "b", "1");
+  txn.put(Table::Meta, "d", "9");
+  std::vector<std::string> seen;
+  auto append = [&](std::string_view key, std::string_view suffix) {
+    txn.update(Table::Meta, key, [&](std::optional<std::string_view> v) {
+      seen.push_back(v ? std::string(*v) : "(none)");
+      return std::string(v.value_or("")) + std::string(suffix);
+    });
+  };
+  append("b", "23"); // grows in place
+  append("c", "x");  // absent: inserted between b and d
+  append("b", "4");  // its new value is what the next update sees
+  EXPECT_EQ(seen, (std::vector<std::string>{"1", "(none)", "123"}));
+  EXPECT_EQ(txn.get(Table::Meta, "b"), "1234");
+  EXPECT_EQ(txn.get(Table::Meta, "c"), "x");
+  EXPECT_EQ(txn.get(Table::Meta, "d"), "9") << "the neighbour is untouched";
+  EXPECT_THROW(txn.update(Table::Meta, "b",
+                          [](std::optional<std::string_view>) -> std::string {
+                            throw std::runtime_error("refused");
+                          }),
+               std::runtime_error);
+  EXPECT_EQ(txn.get(Table::Meta, "b"), "1234");
+  txn.commit();
+  auto r = env->read();
+  EXPECT_EQ(r.get(Table::Meta, "b"), "1234");
+  EXPECT_EQ(r.get(Table::Meta, "c"), "x");
 }
 
 TEST(StoreEnv, SequenceCountersStartAtOneAndPersist) {
