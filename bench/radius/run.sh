@@ -20,7 +20,7 @@
 #   --rounds R      measure every configuration R times, alternating, and report the median
 #                   (default 3; 1 for a quick look)
 #   --sign-references  the references sign their replies with Message-Authenticator too, as
-#                   rlm_isp's site does (BlastRADIUS); off by default: they run as shipped
+#                   rlm_isp does (BlastRADIUS); off by default: they run as shipped
 #   --keep          keep the work directory (configs, logs, packet files) and print its path
 #   --check-targets exit 4 when rlm_isp misses a target (runs that fail their checks always exit 1)
 #
@@ -577,7 +577,7 @@ for name in "${CONFIGS[@]}"; do stop_server "$name"; done
   if [ "$SIGN_REFS" = 1 ]; then
     echo "All configurations sign Access-Accept with Message-Authenticator"
   else
-    echo "rlm_isp's site signs Access-Accept with Message-Authenticator (BlastRADIUS), the references do not (see --sign-references)"
+    echo "rlm_isp signs Access-Accept with Message-Authenticator (BlastRADIUS), the references do not (see --sign-references)"
   fi
   echo "$(nproc) CPUs; freeradius $(dpkg-query -W -f='${Version}' freeradius)${PG_VERSION:+; PostgreSQL $PG_VERSION}; CPU = utime+stime from /proc ($TICKS ticks/s)"
 } >"$WORK/header.txt"
