@@ -148,20 +148,33 @@ void WriteTxn::put(Table table, std::string_view key, std::string_view value) {
 
 void WriteTxn::update(Table table, std::string_view key,
                       const std::function<std::string(std::optional<std::string_view>)>& change) {
-  MDB_cursor* cur = nullptr;
-  check(mdb_cursor_open(txn_, env_->dbi(table), &cur), "cursor");
-  const std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)> closer(cur, mdb_cursor_close);
+  WriteCursor cur(*this, table);
+  const std::string value = change(cur.find(key));
+  cur.put(value);
+}
+
+WriteCursor::WriteCursor(WriteTxn& txn, Table table) {
+  check(mdb_cursor_open(txn.raw(), txn.env().dbi(table), &cursor_), "cursor");
+}
+
+WriteCursor::~WriteCursor() {
+  mdb_cursor_close(cursor_);
+}
+
+std::optional<std::string_view> WriteCursor::find(std::string_view key) {
+  key_ = key;
   MDB_val k = toVal(key), v{};
-  const int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+  const int rc = mdb_cursor_get(cursor_, &k, &v, MDB_SET_KEY);
   if (rc != MDB_NOTFOUND) check(rc, "read");
-  const bool found = rc == MDB_SUCCESS;
-  const std::string value =
-      change(found ? std::optional(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size))
-                   : std::nullopt);
-  MDB_val nv = toVal(value);
-  k = toVal(key);
-  // Found: the cursor is on the record, so it is replaced where it is, without a second search.
-  check(mdb_cursor_put(cur, &k, &nv, found ? MDB_CURRENT : 0), "write");
+  found_ = rc == MDB_SUCCESS;
+  if (!found_) return std::nullopt;
+  return fromVal(v);
+}
+
+void WriteCursor::put(std::string_view value) {
+  MDB_val k = toVal(key_), v = toVal(value);
+  check(mdb_cursor_put(cursor_, &k, &v, found_ ? MDB_CURRENT : 0), "write");
+  found_ = true; // the cursor is on the record now
 }
 
 void WriteTxn::insert(Table table, std::string_view key, std::string_view value) {

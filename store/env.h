@@ -176,6 +176,28 @@ private:
   std::string_view key_, value_;
 };
 
+// Read-modify-write of records of one table through one cursor (what WriteTxn::update uses):
+// put() replaces the record where find() left the cursor, without a second search, and a key on
+// the page the cursor is already on is found without searching from the root, on a page already
+// copied by this transaction. Writes to other tables in between are fine.
+class WriteCursor {
+public:
+  WriteCursor(WriteTxn& txn, Table table);
+  ~WriteCursor();
+  WriteCursor(const WriteCursor&) = delete;
+  WriteCursor& operator=(const WriteCursor&) = delete;
+  // The value at key (valid until the next write), or nullopt. key must stay valid until put().
+  std::optional<std::string_view> find(std::string_view key);
+  // Stores value under the key last given to find(): in place when it was found.
+  void put(std::string_view value);
+  std::string_view key() const { return key_; }
+
+private:
+  MDB_cursor* cursor_ = nullptr;
+  std::string_view key_;
+  bool found_ = false;
+};
+
 class Env {
 public:
   // The schema this build writes, and the oldest schema whose readers can still use what it

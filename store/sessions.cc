@@ -44,12 +44,33 @@ bool getSession(const ReadTxn& txn, std::string_view key, pb::Session* out) {
   return true;
 }
 
-void putSession(WriteTxn& txn, std::string_view key, const pb::Session& s, bool indexed) {
-  txn.put(Table::Sessions, key, encode(s));
-  if (indexed) return;
-  // A session not known to be indexed may be: a read is cheaper than rewriting its page.
+namespace {
+// A session not known to be indexed may be: a read is cheaper than rewriting its page.
+void indexSession(WriteTxn& txn, std::string_view key, const pb::Session& s) {
   const std::string index = joinKey(s.username(), key);
   if (!txn.get(Table::SessionsByUser, index)) txn.put(Table::SessionsByUser, index, "");
+}
+} // namespace
+
+void putSession(WriteTxn& txn, std::string_view key, const pb::Session& s, bool indexed) {
+  txn.put(Table::Sessions, key, encode(s));
+  if (!indexed) indexSession(txn, key, s);
+}
+
+bool findSession(WriteCursor& cur, std::string_view key, pb::Session* out) {
+  const auto v = cur.find(key);
+  if (!v) return false;
+  if (!decodeInto(*v, out)) throw StoreError(StoreError::Code::Corrupt, "cannot decode session");
+  return true;
+}
+
+void putSession(WriteTxn& txn, WriteCursor& cur, const pb::Session& s, bool indexed) {
+  thread_local std::string bytes; // its capacity is kept from packet to packet
+  bytes.clear();
+  if (!s.SerializeToString(&bytes))
+    throw StoreError(StoreError::Code::Corrupt, "cannot encode session");
+  cur.put(bytes);
+  if (!indexed) indexSession(txn, cur.key(), s);
 }
 
 bool closeSession(WriteTxn& txn, std::string_view key, std::string_view cause, int64_t now) {
@@ -181,17 +202,23 @@ void addUsage(WriteTxn& txn, std::string_view username, int64_t at, uint64_t inp
 
 void addUsage(WriteTxn& txn, std::string_view username, std::string_view day_key,
               std::string_view month_key, uint64_t input, uint64_t output, uint64_t seconds) {
+  // One cursor for both: a subscriber's month record is usually on the page of its day record,
+  // which the first update has already copied.
+  WriteCursor cur(txn, Table::Usage);
   pb::Usage u;
+  std::string key, value;
   for (const std::string_view p : {day_key, month_key}) {
-    txn.update(Table::Usage, joinKey(username, p), [&](std::optional<std::string_view> v) {
-      u.Clear();
-      if (v && !decodeInto(*v, &u))
-        throw StoreError(StoreError::Code::Corrupt, "cannot decode usage");
-      u.set_input_octets(u.input_octets() + input);
-      u.set_output_octets(u.output_octets() + output);
-      u.set_session_time(u.session_time() + seconds);
-      return encode(u);
-    });
+    key = joinKey(username, p);
+    u.Clear();
+    const auto v = cur.find(key);
+    if (v && !decodeInto(*v, &u))
+      throw StoreError(StoreError::Code::Corrupt, "cannot decode usage");
+    u.set_input_octets(u.input_octets() + input);
+    u.set_output_octets(u.output_octets() + output);
+    u.set_session_time(u.session_time() + seconds);
+    value.clear();
+    if (!u.SerializeToString(&value)) throw StoreError(StoreError::Code::Corrupt, "usage encode");
+    cur.put(value);
   }
 }
 

@@ -26,6 +26,11 @@ bool getSession(const ReadTxn& txn, std::string_view key, pb::Session* out);
 // under this key, so its index entry exists and is not looked up.
 void putSession(WriteTxn& txn, std::string_view key, const pb::Session& session,
                 bool indexed = false);
+// The same through a cursor (accounting's read-modify-write): findSession decodes the session at
+// key into *out and leaves cur there; putSession replaces it without searching again (or inserts
+// it at that key when findSession found none).
+bool findSession(WriteCursor& cur, std::string_view key, pb::Session* out);
+void putSession(WriteTxn& txn, WriteCursor& cur, const pb::Session& session, bool indexed);
 // Ends a live session: stamps it, copies it to the history, frees its lease. The closed record
 // stays (state CLOSED) until purged, so duplicates of its last packets are recognised.
 // False when there was no live session under key.

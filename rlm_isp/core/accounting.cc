@@ -129,7 +129,9 @@ std::string applyAccounting(store::WriteTxn& txn, const AcctRequest& req, int64_
   const std::string key = store::sessionKey(req.nas_ip, req.acct_session_id);
   // This thread's message: decoding into it reuses its strings' buffers from packet to packet.
   thread_local pb::Session s;
-  const bool fresh = !store::getSession(txn, key, &s);
+  // Read and written back through one cursor: one search for both.
+  store::WriteCursor sessions(txn, store::Table::Sessions);
+  const bool fresh = !store::findSession(sessions, key, &s);
   if (!fresh && s.state() == pb::SESSION_CLOSED)
     return "session already closed: duplicate or late packet ignored";
 
@@ -143,17 +145,19 @@ std::string applyAccounting(store::WriteTxn& txn, const AcctRequest& req, int64_
     s.set_state(pb::SESSION_ACTIVE);
     s.set_interim_interval_s(interimFor(txn, req.user_name, options));
   }
-  if (!req.acct_unique_id.empty())
-    s.set_acct_unique_id(std::string(req.acct_unique_id));
-  else if (s.acct_unique_id().empty()) // an MD5: once per session, not per packet
+  // A field the packet carries replaces the recorded one; most packets repeat them unchanged.
+  auto keep = [](std::string_view from_packet, const std::string& recorded, std::string* field) {
+    if (!from_packet.empty() && from_packet != recorded) field->assign(from_packet);
+  };
+  keep(req.acct_unique_id, s.acct_unique_id(), s.mutable_acct_unique_id());
+  if (s.acct_unique_id().empty()) // an MD5: once per session, not per packet
     s.set_acct_unique_id(acctUniqueId(req.user_name, req.acct_session_id, req.nas_address,
                                       req.nas_identifier, req.nas_port_id, req.nas_port));
-  if (!req.framed_ip.empty()) s.set_framed_ip(std::string(req.framed_ip));
-  if (!req.calling_station_id.empty())
-    s.set_calling_station_id(std::string(req.calling_station_id));
-  if (!req.nas_port_id.empty()) s.set_nas_port_id(std::string(req.nas_port_id));
-  if (!req.nas_identifier.empty()) s.set_nas_identifier(std::string(req.nas_identifier));
-  if (!req.class_attr.empty()) s.set_class_tag(std::string(req.class_attr));
+  keep(req.framed_ip, s.framed_ip(), s.mutable_framed_ip());
+  keep(req.calling_station_id, s.calling_station_id(), s.mutable_calling_station_id());
+  keep(req.nas_port_id, s.nas_port_id(), s.mutable_nas_port_id());
+  keep(req.nas_identifier, s.nas_identifier(), s.mutable_nas_identifier());
+  keep(req.class_attr, s.class_tag(), s.mutable_class_tag());
   s.set_updated_at(std::max(s.updated_at(), now));
   if (s.pool().empty()) s.set_pool(confirmPoolLease(txn, s.username(), s.framed_ip(), key, now));
 
@@ -177,17 +181,14 @@ std::string applyAccounting(store::WriteTxn& txn, const AcctRequest& req, int64_
   }
   if (din || dout) noteQuotaCrossing(txn, s.username(), at, din + dout, cache);
 
+  if (req.status_type == kAcctStop) s.set_terminate_cause(terminateCauseName(req.terminate_cause));
   // A session read back under its key is indexed already (the index is written with it).
-  store::putSession(txn, key, s, /*indexed=*/!fresh);
+  store::putSession(txn, sessions, s, /*indexed=*/!fresh);
   std::string what = req.status_type == kAcctStart  ? "start"
                      : req.status_type == kAcctStop ? "stop"
                                                     : "interim";
   if (fresh && req.status_type != kAcctStart) what += " (no start seen)";
-  if (req.status_type == kAcctStop) {
-    s.set_terminate_cause(terminateCauseName(req.terminate_cause));
-    store::putSession(txn, key, s, /*indexed=*/true);
-    store::closeSession(txn, key, "Stop", at);
-  }
+  if (req.status_type == kAcctStop) store::closeSession(txn, key, "Stop", at);
   return what + " +" + std::to_string(din) + "/" + std::to_string(dout) + " bytes";
 }
 
