@@ -268,6 +268,39 @@ TEST(StoreEnv, UpdateReadsThenWritesTheRecord) {
   EXPECT_EQ(r.get(Table::Meta, "c"), "x");
 }
 
+// One WriteCursor for several records, with writes to other tables between find() and put() (as
+// accounting does: the session found, usage and leases written, the session put back).
+TEST(StoreEnv, AWriteCursorPutsWhereItFoundAcrossOtherTablesWrites) {
+  TempDir dir;
+  auto env = openWriter(dir.path());
+  auto txn = env->write();
+  for (int i = 0; i < 500; ++i) // several pages, so that a later key is not on the first one
+    txn.put(Table::Meta, "k" + std::to_string(1000 + i), std::string(40, 'v'));
+  {
+    WriteCursor cur(txn, Table::Meta);
+    const std::string k1 = "k1003", k2 = "k1004", k3 = "k1499", absent = "k1003a";
+    ASSERT_EQ(cur.find(k1), std::string(40, 'v'));
+    for (int i = 0; i < 200; ++i) // another table, in between
+      txn.put(Table::Audit, "a" + std::to_string(1000 + i), std::string(100, 'x'));
+    cur.put("one");
+    ASSERT_EQ(cur.find(k2), std::string(40, 'v'));
+    cur.put("two-is-longer-than-before-" + std::string(60, 'y'));
+    ASSERT_EQ(cur.find(k3), std::string(40, 'v'));
+    cur.put("three");
+    EXPECT_EQ(cur.find(absent), std::nullopt);
+    cur.put("inserted");
+    EXPECT_EQ(cur.key(), absent);
+  }
+  txn.commit();
+  auto r = env->read();
+  EXPECT_EQ(r.get(Table::Meta, "k1003"), "one");
+  EXPECT_EQ(r.get(Table::Meta, "k1004"), "two-is-longer-than-before-" + std::string(60, 'y'));
+  EXPECT_EQ(r.get(Table::Meta, "k1499"), "three");
+  EXPECT_EQ(r.get(Table::Meta, "k1003a"), "inserted");
+  EXPECT_EQ(r.get(Table::Meta, "k1005"), std::string(40, 'v')) << "the neighbours are untouched";
+  EXPECT_EQ(r.count(Table::Audit), 200u);
+}
+
 TEST(StoreEnv, SequenceCountersStartAtOneAndPersist) {
   TempDir dir;
   {
