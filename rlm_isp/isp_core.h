@@ -40,9 +40,23 @@ typedef enum isp_code {
 /* Opaque; one per module instance. */
 typedef struct isp_core isp_core_t;
 
-/* Opens the LMDB state in state_dir read-write (the module writes sessions and usage).
+typedef struct isp_core_options {
+  /* 1 (the default): an Interim-Update is answered once it is in the accounting journal, a file
+   * in state_dir that outlives the process, and committed to LMDB within interim_commit_ms (see
+   * core/acct_journal.h). 0: it waits for an fsync'd LMDB commit, as every other packet does. */
+  int interim_journal;
+  /* How often the journal (and the post-auth log) is committed, in ms; 0: 100. Longer means
+   * fewer writes (flash wear) and more to make good after a power cut. */
+  uint32_t interim_commit_ms;
+} isp_core_options_t;
+
+/* Opens the LMDB state in state_dir read-write (the module writes sessions and usage), and the
+ * accounting journal, applying what a killed predecessor left in it. options NULL: defaults.
  * Returns NULL and a reason in err on failure. */
-isp_core_t* isp_core_open(const char* state_dir, char* err, size_t errlen) ISP_NOEXCEPT;
+isp_core_t* isp_core_open(const char* state_dir, const isp_core_options_t* options, char* err,
+                          size_t errlen) ISP_NOEXCEPT;
+/* One line for the server log on how accounting is recorded and what open recovered. */
+void isp_core_describe(isp_core_t* core, char* buf, size_t len) ISP_NOEXCEPT;
 /* Closes the state; NULL is ignored. No call may be in progress. */
 void isp_core_close(isp_core_t* core) ISP_NOEXCEPT;
 

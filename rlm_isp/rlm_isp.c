@@ -28,6 +28,9 @@
 
 #include "rlm_isp/isp_core.h"
 
+/* A log line's stable identifier (docs/log-messages.md), as the C++ side's ISPBOX_LOG puts it. */
+#define ISPBOX_LOG_ID(id) id ": "
+
 #if defined(WITH_NDEBUG) && !defined(NDEBUG)
 #error "FreeRADIUS was built with -DNDEBUG and REQUEST's layout depends on it: define NDEBUG"
 #endif
@@ -47,6 +50,8 @@ typedef struct rlm_isp_t {
   char const* state_dir;              /* the LMDB state directory (ispboxd's state.dir) */
   char const* dynamic_clients_server; /* virtual server in which authorize looks up NASes */
   bool message_authenticator;         /* post-auth signs Access-Accept and Access-Reject */
+  bool interim_journal;               /* Interim-Updates answered once journaled (isp_core.h) */
+  uint32_t interim_commit_interval;   /* ms between the journal's commits (isp_core.h) */
   isp_core_t* core;
   DICT_ATTR const* message_authenticator_da;
   DICT_ATTR const* known_attrs[KNOWN_ATTRS]; /* known_attr_names resolved; NULL: not in the
@@ -62,6 +67,9 @@ static const CONF_PARSER module_config[] = {
      "dynamic_clients"},
     {"message_authenticator", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, rlm_isp_t, message_authenticator),
      "yes"},
+    {"interim_journal", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, rlm_isp_t, interim_journal), "yes"},
+    {"interim_commit_interval", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_isp_t, interim_commit_interval),
+     "100"},
     CONF_PARSER_TERMINATOR};
 
 /* Room for one attribute printed as text. */
@@ -216,6 +224,8 @@ static VALUE_PAIR* add_pair(rlm_isp_t const* inst, TALLOC_CTX* ctx, VALUE_PAIR**
 static int mod_instantiate(CONF_SECTION* conf, void* instance) {
   rlm_isp_t* inst = instance;
   char err[ISP_ERROR_MAX] = "";
+  char note[512] = "";
+  isp_core_options_t options;
   size_t i;
 
   for (i = 0; i < KNOWN_ATTRS; i++)
@@ -228,11 +238,20 @@ static int mod_instantiate(CONF_SECTION* conf, void* instance) {
 
   /* Runs once per process, after the daemon forked (an LMDB environment must not cross a
    * fork); `freeradius -C` runs it too, so it only opens the state. */
-  inst->core = isp_core_open(inst->state_dir, err, sizeof err);
+  if (inst->interim_commit_interval < 10 || inst->interim_commit_interval > 60000) {
+    cf_log_err_cs(conf, "interim_commit_interval must be 10 to 60000 (ms), not %u",
+                  inst->interim_commit_interval);
+    return -1;
+  }
+  options.interim_journal = inst->interim_journal ? 1 : 0;
+  options.interim_commit_ms = inst->interim_commit_interval;
+  inst->core = isp_core_open(inst->state_dir, &options, err, sizeof err);
   if (!inst->core) {
     cf_log_err_cs(conf, "cannot open the ispbox state in \"%s\": %s", inst->state_dir, err);
     return -1;
   }
+  isp_core_describe(inst->core, note, sizeof note);
+  INFO("rlm_isp: " ISPBOX_LOG_ID("RLM_ISP_ACCOUNTING") "%s", note);
   return 0;
 }
 

@@ -1,23 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The C++ side of rlm_isp/isp_core.h: every entry point catches everything, so no exception ever
 // unwinds into FreeRADIUS's C frames. The decisions themselves live in policy.cc and
-// accounting.cc; this file converts between the C structs and them, and owns the background
-// thread that writes the post-auth log in batches and sweeps stale sessions.
+// accounting.cc; this file converts between the C structs and them, commits accounting (group
+// commits, the Interim-Update journal), and owns the background thread that commits the journal
+// and the post-auth log in batches and sweeps stale sessions.
 #include "rlm_isp/isp_core.h"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "common/time_util.h"
 #include "rlm_isp/core/accounting.h"
+#include "rlm_isp/core/acct_journal.h"
 #include "rlm_isp/core/policy.h"
 #include "rlm_isp/core/vouchers.h"
 #include "store/entities.h"
@@ -102,6 +108,24 @@ struct isp_core {
   aaa::PolicyOptions options;
   aaa::PolicyCache cache;
 
+  // Interim-Updates are answered once in the journal (see acct_journal.h for why that is enough)
+  // and committed to LMDB by the background thread every flush_every. Null: the journal is off
+  // (isp_core_options_t) or could not be opened, and they take the group commit below.
+  std::unique_ptr<aaa::AcctJournal> journal;
+  std::string journal_note; // for isp_core_describe
+  static constexpr size_t kFlushEarlyBytes = aaa::AcctJournal::kAreaBytes / 4;
+  // Journaled records the store refused on their own (a damaged session record, a full map):
+  // they were answered and are lost. Such a packet would have been refused without the journal,
+  // and the NAS would have sent it again; so for a while after one, Interim-Updates take the
+  // group commit again, where a refusal goes back to the NAS unanswered.
+  std::atomic<uint64_t> journal_dropped{0};
+  std::atomic<int64_t> journal_paused_until{0}; // Unix seconds
+  static constexpr int64_t kPauseAfterDrop_s = 10;
+  // One committer at a time: a group leader or the background thread. Whoever commits seals the
+  // journal first and applies its records in the same transaction, so an Interim-Update answered
+  // before a Stop is applied before it.
+  std::mutex commit_mutex;
+
   // Post-auth entries wait here and are written together: a durable write per Access-Request
   // would cost more than the whole authorization. Losing the last fraction of a second of this
   // log in a crash is acceptable; sessions and usage are written before the NAS is answered.
@@ -109,16 +133,17 @@ struct isp_core {
   std::condition_variable wake;
   std::vector<PendingPostAuth> pending;
   bool stopping = false;
+  std::atomic<bool> flush_now{false};
   std::thread worker;
 
-  // Accounting group commit: each packet must be durable before the NAS is answered, and a
-  // durable LMDB commit (two fsyncs) costs far more than applying a packet. So the worker thread
-  // that finds no commit under way leads: it takes every packet queued so far, applies them in
-  // one write transaction and commits once; the other workers wait until the commit holding their
-  // packet has returned. Packets that arrive while a commit is under way form the next group,
-  // whose first packet's thread the leader hands over to. Each thread is woken once, by its own
-  // condition variable (a shared one woke every waiter per commit: context switches cost more
-  // than the commits).
+  // Accounting group commit, for Start, Stop, Accounting-On/Off (and Interim-Updates without the
+  // journal): each packet must be durable before the NAS is answered, and a durable LMDB commit
+  // (two fsyncs) costs far more than applying a packet. So the worker thread that finds no commit
+  // under way leads: it takes every packet queued so far, applies them in one write transaction
+  // and commits once; the other workers wait until the commit holding their packet has returned.
+  // Packets that arrive while a commit is under way form the next group, whose first packet's
+  // thread the leader hands over to. Each thread is woken once, by its own condition variable (a
+  // shared one woke every waiter per commit: context switches cost more than the commits).
   //
   // A lone packet is committed at once. Under a burst (the last group held kGatherFrom packets or
   // more: a NAS reconnecting thousands of sessions) the leader first gathers, as PostgreSQL's
@@ -134,14 +159,31 @@ struct isp_core {
   static constexpr size_t kGatherUpTo = 64;
   static constexpr auto kGatherFor = std::chrono::milliseconds(1);
 
-  // At most four commits a second below 16,000 Access-Requests a second: each is two fsyncs, and
-  // holds the write lock the accounting commits wait for.
+  // The background thread commits the journal and the post-auth log every flush_every (sooner
+  // when either fills): at most ten commits a second, each two fsyncs.
   static constexpr size_t kBatch = 4096;
-  static constexpr auto kFlushEvery = std::chrono::milliseconds(250);
+  static constexpr auto kFlushEvery = std::chrono::milliseconds(100);
+  std::chrono::milliseconds flush_every = kFlushEvery; // isp_core_options_t::interim_commit_ms
   static constexpr int64_t kSweepEvery_s = 60;
 
-  // Records the request durably (in a group commit) and returns applyAccounting's description.
+  // Records the request and returns what was done. An Interim-Update goes into the journal when
+  // there is one (and room in it); everything else is durable (a group commit) on return.
   std::string account(const aaa::AcctRequest& request, int64_t now) {
+    if (request.status_type == aaa::kAcctInterim && journal &&
+        now >= journal_paused_until.load(std::memory_order_relaxed)) {
+      // This thread's buffers: their capacity is kept from packet to packet.
+      thread_local pb::AcctJournalRecord record;
+      thread_local std::string bytes;
+      toRecord(request, now, &record);
+      bytes.clear();
+      if (!record.SerializeToString(&bytes)) throw std::runtime_error("journal record encode");
+      if (journal->append(bytes)) {
+        if (journal->activeBytes() >= kFlushEarlyBytes && !flush_now.exchange(true))
+          wake.notify_one();
+        return "interim: journaled";
+      }
+      // The journal is full (the store is slower than the NAS): this one waits for a commit.
+    }
     // Shared: the leader notifies after unlocking, when this thread may already have returned.
     const auto job = std::make_shared<AcctJob>(request, now);
     std::unique_lock lock(acct_mutex);
@@ -179,20 +221,118 @@ struct isp_core {
     return std::move(job->what);
   }
 
-  // One transaction for the group. When one packet fails, the transaction is abandoned and each
-  // packet is committed on its own, so only the failing one goes unrecorded (and unanswered).
+  static void toRecord(const aaa::AcctRequest& r, int64_t now, pb::AcctJournalRecord* out) {
+    out->set_status_type(r.status_type);
+    out->mutable_user_name()->assign(r.user_name);
+    out->mutable_acct_session_id()->assign(r.acct_session_id);
+    out->mutable_acct_unique_id()->assign(r.acct_unique_id);
+    out->mutable_nas_address()->assign(r.nas_address);
+    out->mutable_nas_port()->assign(r.nas_port);
+    out->mutable_nas_ip()->assign(r.nas_ip);
+    out->mutable_nas_identifier()->assign(r.nas_identifier);
+    out->mutable_framed_ip()->assign(r.framed_ip);
+    out->mutable_calling_station_id()->assign(r.calling_station_id);
+    out->mutable_nas_port_id()->assign(r.nas_port_id);
+    out->mutable_class_attr()->assign(r.class_attr);
+    out->set_session_time(r.session_time);
+    out->set_input_bytes(r.input_bytes);
+    out->set_output_bytes(r.output_bytes);
+    out->set_input_packets(r.input_packets);
+    out->set_output_packets(r.output_packets);
+    out->set_terminate_cause(r.terminate_cause);
+    out->set_event_timestamp(r.event_timestamp);
+    out->set_delay_time(r.delay_time);
+    out->set_received_at(now);
+  }
+
+  // A journal record back as the request it was (views into *record).
+  static bool fromRecord(std::string_view bytes, pb::AcctJournalRecord* record,
+                         aaa::AcctRequest* r) {
+    if (!record->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
+    r->status_type = record->status_type();
+    r->user_name = record->user_name();
+    r->acct_session_id = record->acct_session_id();
+    r->acct_unique_id = record->acct_unique_id();
+    r->nas_address = record->nas_address();
+    r->nas_port = record->nas_port();
+    r->nas_ip = record->nas_ip();
+    r->nas_identifier = record->nas_identifier();
+    r->framed_ip = record->framed_ip();
+    r->calling_station_id = record->calling_station_id();
+    r->nas_port_id = record->nas_port_id();
+    r->class_attr = record->class_attr();
+    r->session_time = record->session_time();
+    r->input_bytes = record->input_bytes();
+    r->output_bytes = record->output_bytes();
+    r->input_packets = record->input_packets();
+    r->output_packets = record->output_packets();
+    r->terminate_cause = record->terminate_cause();
+    r->event_timestamp = record->event_timestamp();
+    r->delay_time = record->delay_time();
+    return true;
+  }
+
+  // Applies journal records in txn. Throws what applyAccounting throws; a record that does not
+  // parse (it cannot be, but the file is on disk) is dropped.
+  void applyRecords(store::WriteTxn& txn, const std::vector<std::string_view>& records) {
+    pb::AcctJournalRecord record; // reused: its strings keep their buffers
+    aaa::AcctRequest r;
+    for (const std::string_view bytes : records) {
+      if (!fromRecord(bytes, &record, &r)) {
+        dropped();
+        continue;
+      }
+      aaa::applyAccounting(txn, r, record.received_at(), options, &cache);
+    }
+  }
+
+  // The records one transaction each, when applying them together failed: only those the store
+  // refuses on their own are lost.
+  void applyRecordsOneByOne(const std::vector<std::string_view>& records) noexcept {
+    for (const std::string_view bytes : records) {
+      try {
+        auto txn = env->write();
+        applyRecords(txn, {bytes});
+        txn.commit();
+      } catch (...) {
+        dropped();
+      }
+    }
+  }
+
+  void dropped() {
+    ++journal_dropped;
+    journal_paused_until = ispbox::timeutil::nowSeconds() + kPauseAfterDrop_s;
+  }
+
+  // Releases the journal's sealed half when the commit holding its records is done.
+  struct SealedJournal {
+    explicit SealedJournal(aaa::AcctJournal* j) : journal(j) {
+      if (journal) records = journal->seal();
+    }
+    ~SealedJournal() {
+      if (journal) journal->release();
+    }
+    aaa::AcctJournal* journal;
+    std::vector<std::string_view> records;
+  };
+
+  // One transaction for the group, after the journal's records. When one packet fails, the
+  // transaction is abandoned and each packet is committed on its own, so only the failing one
+  // goes unrecorded (and unanswered).
   void commitGroup(const std::vector<std::shared_ptr<AcctJob>>& group) noexcept {
+    std::lock_guard commit(commit_mutex);
+    std::optional<SealedJournal> sealed;
     try {
+      sealed.emplace(journal.get());
       auto txn = env->write();
+      applyRecords(txn, sealed->records);
       for (const auto& j : group)
         j->what = aaa::applyAccounting(txn, *j->request, j->now, options, &cache);
       txn.commit(); // durable before any of them is answered
       return;
     } catch (...) {
-      if (group.size() == 1) {
-        group[0]->error = std::current_exception();
-        return;
-      }
+      if (sealed) applyRecordsOneByOne(sealed->records);
     }
     for (const auto& j : group) {
       try {
@@ -203,6 +343,41 @@ struct isp_core {
         j->error = std::current_exception();
       }
     }
+  }
+
+  // Opens the journal and applies what a killed predecessor left in it.
+  void openJournal(const std::filesystem::path& file) {
+    try {
+      journal = aaa::AcctJournal::open(file);
+    } catch (const std::system_error& e) {
+      journal_note = "accounting journal unavailable (";
+      journal_note += e.code() == std::errc::resource_unavailable_try_again
+                          ? file.string() + " is in use by another radiusd on this state"
+                          : std::string(e.what());
+      journal_note += "): Interim-Updates wait for an fsync'd commit";
+      return;
+    }
+    const auto& left = journal->leftover();
+    if (!left.empty()) {
+      std::lock_guard commit(commit_mutex);
+      try {
+        auto txn = env->write();
+        applyRecords(txn, left);
+        txn.commit();
+      } catch (...) {
+        applyRecordsOneByOne(left);
+      }
+    }
+    journal_note = "accounting journal " + file.string() + ": Interim-Updates answered once " +
+                   "journaled, committed every " + std::to_string(flush_every.count()) + " ms";
+    if (!left.empty())
+      journal_note += "; " + std::to_string(left.size()) + " left by a stopped server applied";
+    if (journal_dropped)
+      journal_note += ", " + std::to_string(journal_dropped.load()) + " refused by the store";
+    if (journal->ignoredOtherBoot())
+      journal_note += "; records of a previous boot ignored (their sessions' next updates "
+                      "carry their counters)";
+    journal->reset();
   }
 
   void start() {
@@ -224,7 +399,9 @@ struct isp_core {
     std::vector<std::string> records;
     std::unique_lock lock(mutex);
     while (true) {
-      wake.wait_for(lock, kFlushEvery, [this] { return stopping || pending.size() >= kBatch; });
+      wake.wait_for(lock, flush_every,
+                    [this] { return stopping || pending.size() >= kBatch || flush_now; });
+      flush_now = false;
       batch.clear();
       batch.swap(pending);
       const bool last = stopping;
@@ -245,10 +422,10 @@ struct isp_core {
             records[i].clear();
             if (!e.SerializeToString(&records[i])) throw std::runtime_error("post-auth encode");
           }
-          auto txn = env->write();
-          store::appendPostAuthRecords(txn, records, options.postauth_keep);
-          txn.commit();
+        } else {
+          records.clear();
         }
+        flush(records);
         // AAA must keep its session table right without ispboxd.
         const int64_t now = ispbox::timeutil::nowSeconds();
         if (now >= next_sweep && !last) {
@@ -264,11 +441,32 @@ struct isp_core {
       if (last && pending.empty()) return;
     }
   }
+
+  // One commit for the journal's records and the post-auth entries.
+  void flush(const std::vector<std::string>& postauth) {
+    std::lock_guard commit(commit_mutex);
+    SealedJournal sealed(journal.get());
+    if (sealed.records.empty() && postauth.empty()) return;
+    try {
+      auto txn = env->write();
+      applyRecords(txn, sealed.records);
+      if (!postauth.empty()) store::appendPostAuthRecords(txn, postauth, options.postauth_keep);
+      txn.commit();
+      return;
+    } catch (...) {
+      applyRecordsOneByOne(sealed.records);
+    }
+    if (postauth.empty()) return;
+    auto txn = env->write();
+    store::appendPostAuthRecords(txn, postauth, options.postauth_keep);
+    txn.commit();
+  }
 };
 
 extern "C" {
 
-isp_core_t* isp_core_open(const char* state_dir, char* err, size_t errlen) noexcept {
+isp_core_t* isp_core_open(const char* state_dir, const isp_core_options_t* opts, char* err,
+                          size_t errlen) noexcept {
   try {
     if (sv(state_dir).empty()) {
       copyOut("state_dir is empty", err, errlen);
@@ -278,12 +476,22 @@ isp_core_t* isp_core_open(const char* state_dir, char* err, size_t errlen) noexc
     options.dir = state_dir;
     auto core = std::make_unique<isp_core>();
     core->env = store::Env::open(options);
+    if (opts && opts->interim_commit_ms > 0)
+      core->flush_every = std::chrono::milliseconds(opts->interim_commit_ms);
+    if (!opts || opts->interim_journal)
+      core->openJournal(options.dir / "rlm_isp-accounting.journal");
+    else
+      core->journal_note = "accounting journal off: Interim-Updates wait for an fsync'd commit";
     core->start();
     return core.release();
   } catch (...) {
     fail(err, errlen);
     return nullptr;
   }
+}
+
+void isp_core_describe(isp_core_t* core, char* buf, size_t len) noexcept {
+  if (core) copyOut(core->journal_note, buf, len);
 }
 
 void isp_core_close(isp_core_t* core) noexcept {
@@ -357,8 +565,9 @@ isp_code_t isp_core_accounting(isp_core_t* core, const isp_acct_request_t* r, ch
     req.terminate_cause = r->terminate_cause;
     req.event_timestamp = r->event_timestamp;
     req.delay_time = r->delay_time;
-    aaa::checkAccounting(req); // a packet that cannot be recorded does not join a group
-    // Durable before the NAS gets its Accounting-Response.
+    aaa::checkAccounting(req); // a packet that cannot be recorded is neither journaled nor grouped
+    // Recorded before the NAS gets its Accounting-Response: durably, or (Interim-Update) in the
+    // journal.
     copyOut(core->account(req, ispbox::timeutil::nowSeconds()), msg, msglen);
     return ISP_OK;
   } catch (...) {

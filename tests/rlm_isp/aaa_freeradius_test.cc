@@ -396,6 +396,15 @@ protected:
     return server_->radclient("acct", attrs, kSecret);
   }
 
+  // Once this returns, every Interim-Update answered before is in LMDB, not only in rlm_isp's
+  // journal: a Stop is committed before its answer, and that commit applies the journal first.
+  // (A Stop of a session never started records nothing else.)
+  void committed() const {
+    static int n = 0;
+    const auto r = acct("Stop", "barrier", "barrier-" + std::to_string(++n));
+    ASSERT_EQ(r.code, "Accounting-Response") << explain(r);
+  }
+
   // Everything that explains a failure: the client's output and the server's log.
   static std::string explain(const RadiusReply& r) {
     return "client:\n" + r.output + "\nserver log:\n" + server_->log();
@@ -737,6 +746,7 @@ TEST_F(AaaFreeRadius, AccountingCountsExact64BitTotalsOnce) {
                                     "Acct-Session-Time = " + std::to_string(t)};
   };
   auto expectUsage = [&](uint64_t in, uint64_t out, uint64_t t, const std::string& when) {
+    committed();
     for (const auto& period : {day, month}) {
       SCOPED_TRACE(when + ", " + period);
       const pb::Usage u = usage("meter", period);
@@ -984,6 +994,8 @@ TEST_F(AaaFreeRadius, AuthenticatesAndAccountsWithoutIspboxd) {
 // blamed on another test.
 class AaaFreeRadiusHostile : public ::testing::Test {
 protected:
+  virtual std::vector<std::string> configEnv() const { return {"ISPBOX_FR_REJECT_DELAY=0"}; }
+
   void SetUp() override {
     store::EnvOptions opts;
     opts.dir = dir_.path() / "state";
@@ -1006,8 +1018,7 @@ protected:
     s.set_status(pb::ACTIVE);
     store::putSubscriber(txn, s, store::WriteMode::Create);
     txn.commit();
-    server_ = std::make_unique<FreeRadius>(dir_.path() / "state", ISPBOX_RLM_ISP_DIR,
-                                           std::vector<std::string>{"ISPBOX_FR_REJECT_DELAY=0"});
+    server_ = std::make_unique<FreeRadius>(dir_.path() / "state", ISPBOX_RLM_ISP_DIR, configEnv());
     // The NAS becomes a (dynamic) client first, so that what follows is parsed, not ignored.
     auto r = server_->radtest("pap", "survivor", "pw-survivor", kSecret);
     ASSERT_TRUE(r.accepted()) << r.output << server_->log();
@@ -1016,7 +1027,7 @@ protected:
   // Whatever the packets carried, every record rlm_isp wrote can be read back, and the whole
   // session table can be walked (the stale sweep and Accounting-On do).
   void expectStoreReadable() {
-    std::this_thread::sleep_for(600ms); // the post-auth log is written every 250 ms
+    std::this_thread::sleep_for(600ms); // the post-auth log and the journal: every 100 ms
     auto txn = env_->read();
     auto undecodable = [&]<class Msg>(store::Table table, Msg msg) {
       std::vector<std::string> bad;
@@ -1224,6 +1235,82 @@ TEST_F(AaaFreeRadiusHostile, SurvivesMalformedAndRandomPackets) {
     EXPECT_EQ(s->username(), long_name);
   }
   expectStoreReadable();
+}
+
+// 8. rlm_isp answers an Interim-Update once it is in its journal, and commits the journal every
+// interim_commit_interval (here a minute, so that the commit cannot happen first). A radiusd
+// killed in between loses none of what it answered: the next one applies the journal at start.
+class AaaFreeRadiusJournal : public AaaFreeRadiusHostile {
+protected:
+  std::vector<std::string> configEnv() const override {
+    return {"ISPBOX_FR_REJECT_DELAY=0", "ISPBOX_FR_INTERIM_COMMIT=60000"};
+  }
+  RadiusReply acct(const std::string& status, const std::string& sid,
+                   std::vector<std::string> extra = {}) {
+    std::vector<std::string> attrs = {"Acct-Status-Type = " + status, "User-Name = \"survivor\"",
+                                      "Acct-Session-Id = \"" + sid + "\""};
+    attrs.insert(attrs.end(), extra.begin(), extra.end());
+    return server_->radclient("acct", attrs, kSecret);
+  }
+  std::optional<pb::Session> session(const std::string& sid) {
+    auto txn = env_->read();
+    return store::getSession(txn, store::sessionKey(kNasIp, sid));
+  }
+};
+
+TEST_F(AaaFreeRadiusJournal, AKilledServersAnsweredInterimUpdatesAreAppliedByTheNext) {
+  const int64_t at = now();
+  const std::string ts = "Event-Timestamp = " + std::to_string(at);
+  ASSERT_EQ(acct("Start", "j-1", {ts}).code, "Accounting-Response") << server_->log();
+  auto r =
+      acct("Interim-Update", "j-1",
+           {ts, "Acct-Input-Octets = 5000", "Acct-Output-Octets = 7000", "Acct-Session-Time = 60"});
+  ASSERT_EQ(r.code, "Accounting-Response") << r.output << server_->log();
+
+  const pid_t pid = server_->pid();
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       server_->running() && std::chrono::steady_clock::now() < deadline;)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_FALSE(server_->running());
+  // The Start was committed before its answer; the Interim-Update is only in the journal.
+  auto s = session("j-1");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->input_octets(), 0u) << "the update was committed: this test proves nothing";
+
+  server_ = std::make_unique<FreeRadius>(dir_.path() / "state", ISPBOX_RLM_ISP_DIR, configEnv());
+  s = session("j-1");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->input_octets(), 5000u) << server_->log();
+  EXPECT_EQ(s->output_octets(), 7000u);
+  EXPECT_EQ(s->session_time(), 60u);
+  {
+    auto txn = env_->read();
+    const pb::Usage u = store::getUsage(txn, "survivor", "d" + store::dayPeriod(at));
+    EXPECT_EQ(u.input_octets(), 5000u);
+    EXPECT_EQ(u.output_octets(), 7000u);
+  }
+  const std::string log = server_->log();
+  EXPECT_NE(log.find("RLM_ISP_ACCOUNTING: "), std::string::npos) << log;
+  EXPECT_NE(log.find("1 left by a stopped server applied"), std::string::npos) << log;
+
+  // A clean stop commits what is journaled, and counts nothing twice. (The restarted server
+  // learns the NAS as a dynamic client from its first packet, which it may drop.)
+  acct("Stop", "learn-the-nas");
+  r = acct(
+      "Interim-Update", "j-1",
+      {ts, "Acct-Input-Octets = 6000", "Acct-Output-Octets = 9000", "Acct-Session-Time = 120"});
+  ASSERT_EQ(r.code, "Accounting-Response") << r.output << server_->log();
+  server_.reset(); // SIGTERM
+  s = session("j-1");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->input_octets(), 6000u);
+  auto txn = env_->read();
+  const pb::Usage u = store::getUsage(txn, "survivor", "d" + store::dayPeriod(at));
+  EXPECT_EQ(u.input_octets(), 6000u);
+  EXPECT_EQ(u.output_octets(), 9000u);
+  EXPECT_EQ(u.session_time(), 120u);
 }
 
 } // namespace

@@ -3,8 +3,14 @@
 // relies on, without FreeRADIUS.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <chrono>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -59,10 +65,35 @@ protected:
       txn.commit();
     }
     char err[ISP_ERROR_MAX] = "";
-    core_ = isp_core_open(dir_.path().c_str(), err, sizeof err);
+    core_ = isp_core_open(dir_.path().c_str(), nullptr, err, sizeof err);
     ASSERT_NE(core_, nullptr) << err;
   }
   void TearDown() override { isp_core_close(core_); }
+
+  // Closes the core and opens it again with these options.
+  void reopen(int interim_journal, uint32_t interim_commit_ms = 0) {
+    isp_core_close(core_);
+    isp_core_options_t options{};
+    options.interim_journal = interim_journal;
+    options.interim_commit_ms = interim_commit_ms;
+    char err[ISP_ERROR_MAX] = "";
+    core_ = isp_core_open(dir_.path().c_str(), &options, err, sizeof err);
+    ASSERT_NE(core_, nullptr) << err;
+  }
+
+  std::string describe() const {
+    char note[512] = "";
+    isp_core_describe(core_, note, sizeof note);
+    return note;
+  }
+
+  std::optional<store::pb::Session> session(const char* acct_session_id) const {
+    store::EnvOptions opts;
+    opts.dir = dir_.path();
+    auto env = store::Env::open(opts);
+    auto txn = env->read();
+    return store::getSession(txn, store::sessionKey("192.0.2.1", acct_session_id));
+  }
 
   TempDir dir_;
   isp_core_t* core_ = nullptr;
@@ -103,12 +134,18 @@ TEST_F(RlmIspCore, AccountingFoldsGigawordsIntoUsage) {
   req.output_octets = 20;
   req.session_time = 60;
   ASSERT_EQ(isp_core_accounting(core_, &req, msg, sizeof msg), ISP_OK) << msg;
+  // Answered from the journal: in LMDB within the commit interval (100 ms).
   store::EnvOptions opts;
   opts.dir = dir_.path();
   opts.read_only = true;
   auto env = store::Env::open(opts);
-  auto txn = env->read();
-  auto u = store::getUsage(txn, "alice", "m" + store::monthPeriod(timeutil::nowSeconds()));
+  store::pb::Usage u;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+       u.input_octets() == 0 && std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(std::chrono::milliseconds(20))) {
+    auto txn = env->read();
+    u = store::getUsage(txn, "alice", "m" + store::monthPeriod(timeutil::nowSeconds()));
+  }
   EXPECT_EQ(u.input_octets(), (1ULL << 32) + 10);
   EXPECT_EQ(u.output_octets(), 20u);
 }
@@ -190,10 +227,13 @@ TEST_F(RlmIspCore, PostAuthIsWrittenInBatchesAndFlushedOnClose) {
   EXPECT_TRUE(rows[1].second.accepted());
 }
 
-// Accounting from many FreeRADIUS threads at once goes through group commits: every packet is
-// recorded once (duplicates included), and a packet that cannot be recorded fails alone.
+// Accounting from many FreeRADIUS threads at once goes through group commits (Interim-Updates
+// too, with the journal off): every packet is recorded once (duplicates included), and a packet
+// that cannot be recorded fails alone.
 TEST_F(RlmIspCore, ConcurrentAccountingIsRecordedOnceAndABadPacketFailsAlone) {
   constexpr int kThreads = 8, kSteps = 40;
+  reopen(/*interim_journal=*/0);
+  EXPECT_NE(describe().find("journal off"), std::string::npos) << describe();
   {
     // A session whose record does not decode: a packet for it fails inside a group's transaction.
     store::EnvOptions opts;
@@ -243,6 +283,129 @@ TEST_F(RlmIspCore, ConcurrentAccountingIsRecordedOnceAndABadPacketFailsAlone) {
   EXPECT_EQ(day.input_octets(), uint64_t{kThreads} * kSteps * 1000);
   EXPECT_EQ(day.session_time(), uint64_t{kThreads} * kSteps * 10);
   EXPECT_EQ(store::countLiveSessionsOf(txn, "alice"), size_t{kThreads});
+}
+
+// The same through the journal: the Interim-Updates are answered at once, and once the core is
+// closed (it commits what is journaled) every one is counted once.
+TEST_F(RlmIspCore, ConcurrentJournaledInterimUpdatesAreCountedOnce) {
+  constexpr int kThreads = 8, kSteps = 40;
+  reopen(/*interim_journal=*/1, /*interim_commit_ms=*/10);
+  EXPECT_NE(describe().find("answered once journaled, committed every 10 ms"), std::string::npos)
+      << describe();
+  std::atomic<int> failures{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string sid = "j-" + std::to_string(t);
+      char msg[ISP_ERROR_MAX];
+      for (int step = 1; step <= kSteps; ++step) {
+        isp_acct_request_t req{};
+        req.status_type = step == 1 ? 1 : 3;
+        req.user_name = "alice";
+        req.acct_session_id = sid.c_str();
+        req.nas_ip = "192.0.2.1";
+        req.input_octets = static_cast<uint32_t>(step * 1000);
+        req.session_time = static_cast<uint32_t>(step * 10);
+        for (int copy = 0; copy < 2; ++copy)
+          if (isp_core_accounting(core_, &req, msg, sizeof msg) != ISP_OK) ++failures;
+        req.acct_session_id = nullptr; // cannot be recorded: refused before the journal
+        if (isp_core_accounting(core_, &req, msg, sizeof msg) == ISP_FAIL) ++refused;
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(refused.load(), kThreads * kSteps);
+  isp_core_close(core_);
+  core_ = nullptr;
+  store::EnvOptions opts;
+  opts.dir = dir_.path();
+  auto env = store::Env::open(opts);
+  auto txn = env->read();
+  const auto day = store::getUsage(txn, "alice", "d" + store::dayPeriod(timeutil::nowSeconds()));
+  EXPECT_EQ(day.input_octets(), uint64_t{kThreads} * kSteps * 1000);
+  EXPECT_EQ(day.session_time(), uint64_t{kThreads} * kSteps * 10);
+  EXPECT_EQ(store::countLiveSessionsOf(txn, "alice"), size_t{kThreads});
+}
+
+// A process killed (SIGKILL) after answering Interim-Updates from the journal loses none of them:
+// the next core to open the state applies them before it answers anything.
+TEST_F(RlmIspCore, JournaledUpdatesOfAKilledProcessAreAppliedByTheNext) {
+  isp_core_close(core_); // the child must be the journal's only writer
+  core_ = nullptr;
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    isp_core_options_t options{};
+    options.interim_journal = 1;
+    options.interim_commit_ms = 60000; // no commit before the kill
+    char msg[ISP_ERROR_MAX];
+    isp_core_t* core = isp_core_open(dir_.path().c_str(), &options, msg, sizeof msg);
+    if (!core) ::_exit(2);
+    isp_acct_request_t req = startOf("killed-1");
+    if (isp_core_accounting(core, &req, msg, sizeof msg) != ISP_OK) ::_exit(3);
+    req.status_type = 3;
+    req.input_octets = 4242;
+    req.session_time = 30;
+    if (isp_core_accounting(core, &req, msg, sizeof msg) != ISP_OK) ::_exit(4);
+    ::raise(SIGKILL);
+    ::_exit(5);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "child status " << status;
+  auto s = session("killed-1");
+  ASSERT_TRUE(s) << "the Start is committed before its answer";
+  EXPECT_EQ(s->input_octets(), 0u) << "the update was committed: this test proves nothing";
+
+  reopen(/*interim_journal=*/1);
+  EXPECT_NE(describe().find("1 left by a stopped server applied"), std::string::npos) << describe();
+  s = session("killed-1");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->input_octets(), 4242u);
+  EXPECT_EQ(s->session_time(), 30u);
+  reopen(/*interim_journal=*/1);
+  EXPECT_EQ(describe().find("left by a stopped server"), std::string::npos)
+      << "applied twice: " << describe();
+}
+
+// A journaled update the store refuses on its own (here its session record is damaged) was
+// answered and is lost; it would have been refused without the journal too. For a while after,
+// Interim-Updates take the group commit again, where a refusal reaches the NAS as no answer.
+TEST_F(RlmIspCore, AfterTheStoreRefusesAJournaledUpdateInterimUpdatesAreCommittedFirst) {
+  reopen(/*interim_journal=*/1, /*interim_commit_ms=*/10);
+  {
+    store::EnvOptions opts;
+    opts.dir = dir_.path();
+    auto env = store::Env::open(opts);
+    auto txn = env->write();
+    txn.put(store::Table::Sessions, store::sessionKey("192.0.2.1", "corrupt"),
+            std::string("\x0a\x05"
+                        "ab"));
+    txn.commit();
+  }
+  char msg[ISP_ERROR_MAX];
+  isp_acct_request_t good = startOf("fine-1");
+  ASSERT_EQ(isp_core_accounting(core_, &good, msg, sizeof msg), ISP_OK) << msg;
+  isp_acct_request_t bad = startOf("corrupt");
+  bad.status_type = 3;
+  EXPECT_EQ(isp_core_accounting(core_, &bad, msg, sizeof msg), ISP_OK) << "journaled: " << msg;
+  good.status_type = 3;
+  good.input_octets = 100;
+  EXPECT_EQ(isp_core_accounting(core_, &good, msg, sizeof msg), ISP_OK) << msg;
+  // Once the journal's commit has refused it, the same packet fails, and good ones still record.
+  isp_code_t code = ISP_OK;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+       code == ISP_OK && std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(std::chrono::milliseconds(20)))
+    code = isp_core_accounting(core_, &bad, msg, sizeof msg);
+  EXPECT_EQ(code, ISP_FAIL);
+  good.input_octets = 200;
+  EXPECT_EQ(isp_core_accounting(core_, &good, msg, sizeof msg), ISP_OK) << msg;
+  auto s = session("fine-1");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->input_octets(), 200u) << "committed before its answer, while the journal pauses";
 }
 
 // The stock id is worked out when the session is first recorded and then kept: a later packet
@@ -310,9 +473,9 @@ TEST(RlmIspCoreOpen, UnusableStateDirFailsWithAReason) {
     std::fclose(f);
   }
   char err[ISP_ERROR_MAX] = "";
-  EXPECT_EQ(isp_core_open((file / "state").c_str(), err, sizeof err), nullptr);
+  EXPECT_EQ(isp_core_open((file / "state").c_str(), nullptr, err, sizeof err), nullptr);
   EXPECT_STRNE(err, "");
-  EXPECT_EQ(isp_core_open("", err, sizeof err), nullptr);
+  EXPECT_EQ(isp_core_open("", nullptr, err, sizeof err), nullptr);
   EXPECT_STRNE(err, "");
 }
 

@@ -220,7 +220,9 @@ std::string FreeRadius::log() const {
 }
 
 bool FreeRadius::running() {
-  return server_ && !server_->wait(0ms);
+  if (!server_ || exited_) return false;
+  if (server_->wait(0ms)) exited_ = true; // reported once: remembered
+  return !exited_;
 }
 
 pid_t FreeRadius::pid() const {
