@@ -53,7 +53,8 @@ std::string AcctJournal::currentBootId() {
 
 std::unique_ptr<AcctJournal> AcctJournal::open(const std::filesystem::path& file,
                                                std::string boot_id) {
-  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  // Group-writable, as the LMDB files beside it are (the freerad user shares the ispbox group).
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0660);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + file.string());
   auto fail = [&](const std::string& what) {
     const int e = errno;
@@ -145,9 +146,10 @@ void AcctJournal::reset() {
   startHalf(0);
 }
 
-bool AcctJournal::append(std::string_view payload) {
+bool AcctJournal::append(std::string_view payload, size_t* active_bytes) {
   const size_t need = padded(kRecordHeader + payload.size());
   std::lock_guard lock(mutex_);
+  if (active_bytes) *active_bytes = used_;
   if (payload.empty() || need > kAreaBytes - used_) return false;
   char* p = area(active_) + used_;
   const RecordHeader rh{0, 0, next_seq_};
@@ -157,6 +159,7 @@ bool AcctJournal::append(std::string_view payload) {
   lengthAt(p).store(static_cast<uint32_t>(payload.size()), std::memory_order_release);
   used_ += need;
   ++next_seq_;
+  if (active_bytes) *active_bytes = used_;
   return true;
 }
 

@@ -49,8 +49,9 @@ public:
   // Empties both halves, leftovers included. Call once they are committed, before any append.
   void reset();
 
-  // Appends a record to the active half; false when it is full. Thread-safe.
-  bool append(std::string_view payload);
+  // Appends a record to the active half; false when it is full. *active_bytes (if given): the
+  // bytes the active half holds now. Thread-safe.
+  bool append(std::string_view payload, size_t* active_bytes = nullptr);
   // Bytes used in the active half (when to seal early).
   size_t activeBytes() const;
   // The active half's records, oldest first; later appends go to the other half. The views stay

@@ -177,9 +177,9 @@ struct isp_core {
       toRecord(request, now, &record);
       bytes.clear();
       if (!record.SerializeToString(&bytes)) throw std::runtime_error("journal record encode");
-      if (journal->append(bytes)) {
-        if (journal->activeBytes() >= kFlushEarlyBytes && !flush_now.exchange(true))
-          wake.notify_one();
+      size_t used = 0;
+      if (journal->append(bytes, &used)) {
+        if (used >= kFlushEarlyBytes && !flush_now.exchange(true)) wake.notify_one();
         return "interim: journaled";
       }
       // The journal is full (the store is slower than the NAS): this one waits for a commit.
