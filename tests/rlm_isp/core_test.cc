@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/time_util.h"
@@ -85,6 +86,67 @@ protected:
     char note[512] = "";
     isp_core_describe(core_, note, sizeof note);
     return note;
+  }
+
+  // A session record that does not decode.
+  void putCorruptSession(const char* acct_session_id) const {
+    store::EnvOptions opts;
+    opts.dir = dir_.path();
+    auto env = store::Env::open(opts);
+    auto txn = env->write();
+    txn.put(store::Table::Sessions, store::sessionKey("192.0.2.1", acct_session_id),
+            std::string("\x0a\x05"
+                        "ab"));
+    txn.commit();
+  }
+
+  static constexpr int kThreads = 8, kSteps = 40;
+
+  // kThreads sessions of alice sent at once, each a Start and Interim-Updates with growing
+  // counters, every packet twice (as a NAS that did not hear the answer retransmits); every
+  // bad_every steps, the packet once more for each of bad_ids (nullptr: no Acct-Session-Id).
+  // Returns {good packets that failed, bad ones refused}.
+  std::pair<int, int> sendConcurrently(const std::string& prefix, int bad_every,
+                                       const std::vector<const char*>& bad_ids) {
+    std::atomic<int> failures{0}, refused{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        const std::string sid = prefix + std::to_string(t);
+        char msg[ISP_ERROR_MAX];
+        for (int step = 1; step <= kSteps; ++step) {
+          isp_acct_request_t req{};
+          req.status_type = step == 1 ? 1 : 3;
+          req.user_name = "alice";
+          req.acct_session_id = sid.c_str();
+          req.nas_ip = "192.0.2.1";
+          req.input_octets = static_cast<uint32_t>(step * 1000);
+          req.session_time = static_cast<uint32_t>(step * 10);
+          for (int copy = 0; copy < 2; ++copy)
+            if (isp_core_accounting(core_, &req, msg, sizeof msg) != ISP_OK) ++failures;
+          if (step % bad_every) continue;
+          for (const char* bad : bad_ids) {
+            req.acct_session_id = bad;
+            if (isp_core_accounting(core_, &req, msg, sizeof msg) == ISP_FAIL) ++refused;
+          }
+        }
+      });
+    }
+    for (auto& th : threads)
+      th.join();
+    return {failures.load(), refused.load()};
+  }
+
+  // What sendConcurrently sent, counted once: alice's usage today and her live sessions.
+  void expectCountedOnce() const {
+    store::EnvOptions opts;
+    opts.dir = dir_.path();
+    auto env = store::Env::open(opts);
+    auto txn = env->read();
+    const auto day = store::getUsage(txn, "alice", "d" + store::dayPeriod(timeutil::nowSeconds()));
+    EXPECT_EQ(day.input_octets(), uint64_t{kThreads} * kSteps * 1000);
+    EXPECT_EQ(day.session_time(), uint64_t{kThreads} * kSteps * 10);
+    EXPECT_EQ(store::countLiveSessionsOf(txn, "alice"), size_t{kThreads});
   }
 
   std::optional<store::pb::Session> session(const char* acct_session_id) const {
@@ -231,102 +293,29 @@ TEST_F(RlmIspCore, PostAuthIsWrittenInBatchesAndFlushedOnClose) {
 // too, with the journal off): every packet is recorded once (duplicates included), and a packet
 // that cannot be recorded fails alone.
 TEST_F(RlmIspCore, ConcurrentAccountingIsRecordedOnceAndABadPacketFailsAlone) {
-  constexpr int kThreads = 8, kSteps = 40;
   reopen(/*interim_journal=*/0);
   EXPECT_NE(describe().find("journal off"), std::string::npos) << describe();
-  {
-    // A session whose record does not decode: a packet for it fails inside a group's transaction.
-    store::EnvOptions opts;
-    opts.dir = dir_.path();
-    auto env = store::Env::open(opts);
-    auto txn = env->write();
-    txn.put(store::Table::Sessions, store::sessionKey("192.0.2.1", "corrupt"),
-            std::string("\x0a\x05"
-                        "ab"));
-    txn.commit();
-  }
-  std::atomic<int> failures{0}, refused{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      const std::string sid = "sess-" + std::to_string(t);
-      char msg[ISP_ERROR_MAX];
-      for (int step = 1; step <= kSteps; ++step) {
-        isp_acct_request_t req{};
-        req.status_type = step == 1 ? 1 : 3;
-        req.user_name = "alice";
-        req.acct_session_id = sid.c_str();
-        req.nas_ip = "192.0.2.1";
-        req.input_octets = static_cast<uint32_t>(step * 1000);
-        req.session_time = static_cast<uint32_t>(step * 10);
-        // Every packet twice, as a NAS that did not hear the answer retransmits.
-        for (int copy = 0; copy < 2; ++copy)
-          if (isp_core_accounting(core_, &req, msg, sizeof msg) != ISP_OK) ++failures;
-        if (step % 10 == 0) { // now and then one without Acct-Session-Id, or for a bad record
-          for (const char* bad : {static_cast<const char*>(nullptr), "corrupt"}) {
-            req.acct_session_id = bad;
-            if (isp_core_accounting(core_, &req, msg, sizeof msg) == ISP_FAIL) ++refused;
-          }
-        }
-      }
-    });
-  }
-  for (auto& th : threads)
-    th.join();
-  EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(refused.load(), 2 * kThreads * kSteps / 10);
-  store::EnvOptions opts;
-  opts.dir = dir_.path();
-  auto env = store::Env::open(opts);
-  auto txn = env->read();
-  const auto day = store::getUsage(txn, "alice", "d" + store::dayPeriod(timeutil::nowSeconds()));
-  EXPECT_EQ(day.input_octets(), uint64_t{kThreads} * kSteps * 1000);
-  EXPECT_EQ(day.session_time(), uint64_t{kThreads} * kSteps * 10);
-  EXPECT_EQ(store::countLiveSessionsOf(txn, "alice"), size_t{kThreads});
+  putCorruptSession("corrupt"); // a packet for it fails inside a group's transaction
+  // Now and then one without Acct-Session-Id, or for the bad record.
+  const auto [failures, refused] = sendConcurrently("sess-", 10, {nullptr, "corrupt"});
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(refused, 2 * kThreads * kSteps / 10);
+  expectCountedOnce();
 }
 
 // The same through the journal: the Interim-Updates are answered at once, and once the core is
 // closed (it commits what is journaled) every one is counted once.
 TEST_F(RlmIspCore, ConcurrentJournaledInterimUpdatesAreCountedOnce) {
-  constexpr int kThreads = 8, kSteps = 40;
   reopen(/*interim_journal=*/1, /*interim_commit_ms=*/10);
   EXPECT_NE(describe().find("answered once journaled, committed every 10 ms"), std::string::npos)
       << describe();
-  std::atomic<int> failures{0}, refused{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      const std::string sid = "j-" + std::to_string(t);
-      char msg[ISP_ERROR_MAX];
-      for (int step = 1; step <= kSteps; ++step) {
-        isp_acct_request_t req{};
-        req.status_type = step == 1 ? 1 : 3;
-        req.user_name = "alice";
-        req.acct_session_id = sid.c_str();
-        req.nas_ip = "192.0.2.1";
-        req.input_octets = static_cast<uint32_t>(step * 1000);
-        req.session_time = static_cast<uint32_t>(step * 10);
-        for (int copy = 0; copy < 2; ++copy)
-          if (isp_core_accounting(core_, &req, msg, sizeof msg) != ISP_OK) ++failures;
-        req.acct_session_id = nullptr; // cannot be recorded: refused before the journal
-        if (isp_core_accounting(core_, &req, msg, sizeof msg) == ISP_FAIL) ++refused;
-      }
-    });
-  }
-  for (auto& th : threads)
-    th.join();
-  EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(refused.load(), kThreads * kSteps);
-  isp_core_close(core_);
+  // A packet without Acct-Session-Id is refused before it reaches the journal.
+  const auto [failures, refused] = sendConcurrently("j-", 1, {nullptr});
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(refused, kThreads * kSteps);
+  isp_core_close(core_); // commits what is journaled
   core_ = nullptr;
-  store::EnvOptions opts;
-  opts.dir = dir_.path();
-  auto env = store::Env::open(opts);
-  auto txn = env->read();
-  const auto day = store::getUsage(txn, "alice", "d" + store::dayPeriod(timeutil::nowSeconds()));
-  EXPECT_EQ(day.input_octets(), uint64_t{kThreads} * kSteps * 1000);
-  EXPECT_EQ(day.session_time(), uint64_t{kThreads} * kSteps * 10);
-  EXPECT_EQ(store::countLiveSessionsOf(txn, "alice"), size_t{kThreads});
+  expectCountedOnce();
 }
 
 // A process killed (SIGKILL) after answering Interim-Updates from the journal loses none of them:
@@ -375,16 +364,7 @@ TEST_F(RlmIspCore, JournaledUpdatesOfAKilledProcessAreAppliedByTheNext) {
 // Interim-Updates take the group commit again, where a refusal reaches the NAS as no answer.
 TEST_F(RlmIspCore, AfterTheStoreRefusesAJournaledUpdateInterimUpdatesAreCommittedFirst) {
   reopen(/*interim_journal=*/1, /*interim_commit_ms=*/10);
-  {
-    store::EnvOptions opts;
-    opts.dir = dir_.path();
-    auto env = store::Env::open(opts);
-    auto txn = env->write();
-    txn.put(store::Table::Sessions, store::sessionKey("192.0.2.1", "corrupt"),
-            std::string("\x0a\x05"
-                        "ab"));
-    txn.commit();
-  }
+  putCorruptSession("corrupt");
   char msg[ISP_ERROR_MAX];
   isp_acct_request_t good = startOf("fine-1");
   ASSERT_EQ(isp_core_accounting(core_, &good, msg, sizeof msg), ISP_OK) << msg;
