@@ -29,6 +29,8 @@
 #   ISPBOX_FR_REJECT_DELAY     seconds an Access-Reject is held back (radiusd.conf reject_delay,
 #                              may be a decimal; default: the configuration's own, Debian's 1;
 #                              the tests use 0)
+#   ISPBOX_FR_INTERIM_JOURNAL  yes (default): rlm_isp answers Interim-Updates from its journal;
+#                              no: after an fsync'd commit each (docs/radius.md, Accounting)
 #   ISPBOX_FR_INTERIM_COMMIT   ms between commits of the Interim-Update journal (rlm_isp's
 #                              interim_commit_interval, 10 to 60000; default 100)
 set -euo pipefail
@@ -44,6 +46,7 @@ SRC=${ISPBOX_FR_RADDB:-/etc/freeradius/3.0}
 LISTEN=${ISPBOX_FR_LISTEN:-127.0.0.1}
 LIFETIME=${ISPBOX_FR_CLIENT_LIFETIME:-60}
 REJECT_DELAY=${ISPBOX_FR_REJECT_DELAY:-}
+INTERIM_JOURNAL=${ISPBOX_FR_INTERIM_JOURNAL:-yes}
 INTERIM_COMMIT=${ISPBOX_FR_INTERIM_COMMIT:-100}
 RUN_AS=${ISPBOX_FR_USER:-self}
 [ "$(id -u)" -ne 0 ] || RUN_AS=${ISPBOX_FR_USER:-freerad}
@@ -57,6 +60,8 @@ for p in "$AUTH_PORT" "$ACCT_PORT" "$LIFETIME"; do
 done
 [ -z "$REJECT_DELAY" ] || [[ $REJECT_DELAY =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
   die "ISPBOX_FR_REJECT_DELAY is not a number of seconds: $REJECT_DELAY"
+[ "$INTERIM_JOURNAL" = yes ] || [ "$INTERIM_JOURNAL" = no ] ||
+  die "ISPBOX_FR_INTERIM_JOURNAL is not yes or no: $INTERIM_JOURNAL"
 [[ $INTERIM_COMMIT =~ ^[0-9]+$ ]] && [ "$INTERIM_COMMIT" -ge 10 ] && [ "$INTERIM_COMMIT" -le 60000 ] ||
   die "ISPBOX_FR_INTERIM_COMMIT is not 10 to 60000 (ms): $INTERIM_COMMIT"
 [ "$AUTH_PORT" != "$ACCT_PORT" ] || die "auth and acct ports are the same ($AUTH_PORT)"
@@ -94,7 +99,8 @@ esc() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }
 render() {
   sed -e "s|@STATE_DIR@|$(esc "$STATE")|g" -e "s|@LISTEN@|$(esc "$LISTEN")|g" \
     -e "s|@AUTH_PORT@|$AUTH_PORT|g" -e "s|@ACCT_PORT@|$ACCT_PORT|g" \
-    -e "s|@CLIENT_LIFETIME@|$LIFETIME|g" -e "s|@INTERIM_COMMIT@|$INTERIM_COMMIT|g" "$1" >"$2"
+    -e "s|@CLIENT_LIFETIME@|$LIFETIME|g" -e "s|@INTERIM_COMMIT@|$INTERIM_COMMIT|g" \
+    -e "s|@INTERIM_JOURNAL@|$INTERIM_JOURNAL|g" "$1" >"$2"
 }
 render "$TEMPLATES/isp" "$OUT/mods-available/isp"
 ln -s ../mods-available/isp "$OUT/mods-enabled/isp"

@@ -1313,5 +1313,26 @@ TEST_F(AaaFreeRadiusJournal, AKilledServersAnsweredInterimUpdatesAreAppliedByThe
   EXPECT_EQ(u.session_time(), 120u);
 }
 
+// interim_journal = no (ISPBOX_FR_INTERIM_JOURNAL, RADIUS_INTERIM_JOURNAL on the appliance): an
+// Interim-Update is committed before its answer, so a kill right after loses nothing either.
+class AaaFreeRadiusNoJournal : public AaaFreeRadiusJournal {
+protected:
+  std::vector<std::string> configEnv() const override {
+    return {"ISPBOX_FR_REJECT_DELAY=0", "ISPBOX_FR_INTERIM_COMMIT=60000",
+            "ISPBOX_FR_INTERIM_JOURNAL=no"};
+  }
+};
+
+TEST_F(AaaFreeRadiusNoJournal, InterimUpdatesAreCommittedBeforeTheirAnswer) {
+  EXPECT_NE(server_->log().find("accounting journal off"), std::string::npos) << server_->log();
+  ASSERT_EQ(acct("Start", "nj-1").code, "Accounting-Response") << server_->log();
+  ASSERT_EQ(acct("Interim-Update", "nj-1", {"Acct-Input-Octets = 777"}).code, "Accounting-Response")
+      << server_->log();
+  ASSERT_EQ(::kill(server_->pid(), SIGKILL), 0);
+  const auto s = session("nj-1");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->input_octets(), 777u);
+}
+
 } // namespace
 } // namespace ispbox
