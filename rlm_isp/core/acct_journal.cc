@@ -67,6 +67,12 @@ std::unique_ptr<AcctJournal> AcctJournal::open(const std::filesystem::path& file
   // A file of another size is not one we wrote: start empty.
   const bool ours = static_cast<size_t>(st.st_size) == kFileBytes;
   if (!ours && (::ftruncate(fd, 0) != 0 || ::ftruncate(fd, kFileBytes) != 0)) fail("size");
+  // Blocks reserved now: a store into a hole of a shared mapping on a full disk is a SIGBUS, not
+  // an error; a full disk must turn the journal off here instead.
+  if (const int rc = ::posix_fallocate(fd, 0, kFileBytes); rc != 0 && rc != EOPNOTSUPP) {
+    errno = rc;
+    fail("reserve space for");
+  }
   void* map = ::mmap(nullptr, kFileBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (map == MAP_FAILED) fail("map");
   std::unique_ptr<AcctJournal> j(new AcctJournal(fd, static_cast<char*>(map), std::move(boot_id)));
