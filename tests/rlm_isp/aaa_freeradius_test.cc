@@ -971,7 +971,7 @@ TEST_F(AaaFreeRadius, AuthenticatesAndAccountsWithoutIspboxd) {
     EXPECT_EQ(history[0].second.acct_session_id(), "alone-1");
   }
 
-  // rlm_isp writes the post-auth log itself, in batches (every 250 ms).
+  // rlm_isp writes the post-auth log itself, in batches (every 100 ms).
   std::vector<pb::PostAuth> entries;
   for (auto deadline = std::chrono::steady_clock::now() + 5s;
        entries.size() < 2 && std::chrono::steady_clock::now() < deadline;
