@@ -49,10 +49,16 @@ private:
   google::protobuf::Arena arena_;
 };
 
+// Into *out, replacing what it held: a buffer reused from call to call keeps its capacity.
+inline void encodeInto(const google::protobuf::MessageLite& msg, std::string* out) {
+  out->clear();
+  if (!msg.SerializeToString(out))
+    throw StoreError(StoreError::Code::Corrupt, "cannot encode record");
+}
+
 inline std::string encode(const google::protobuf::MessageLite& msg) {
   std::string out;
-  if (!msg.SerializeToString(&out))
-    throw StoreError(StoreError::Code::Corrupt, "cannot encode record");
+  encodeInto(msg, &out);
   return out;
 }
 

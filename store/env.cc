@@ -146,13 +146,6 @@ void WriteTxn::put(Table table, std::string_view key, std::string_view value) {
   check(mdb_put(txn_, env_->dbi(table), &k, &v, 0), "write");
 }
 
-void WriteTxn::update(Table table, std::string_view key,
-                      const std::function<std::string(std::optional<std::string_view>)>& change) {
-  WriteCursor cur(*this, table);
-  const std::string value = change(cur.find(key));
-  cur.put(value);
-}
-
 WriteCursor::WriteCursor(WriteTxn& txn, Table table) {
   check(mdb_cursor_open(txn.raw(), txn.env().dbi(table), &cursor_), "cursor");
 }

@@ -10,7 +10,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -136,10 +135,6 @@ public:
   // Fails with StoreError::Conflict when the key exists.
   void insert(Table table, std::string_view key, std::string_view value);
   bool erase(Table table, std::string_view key);
-  // Read-modify-write with one B-tree search: `change` gets the value at key (nullopt when
-  // absent) and returns the value to store there.
-  void update(Table table, std::string_view key,
-              const std::function<std::string(std::optional<std::string_view>)>& change);
   // put() for a key greater than every key in the table (a log's next sequence number): LMDB
   // adds it at the end without searching.
   void append(Table table, std::string_view key, std::string_view value);
@@ -176,7 +171,7 @@ private:
   std::string_view key_, value_;
 };
 
-// Read-modify-write of records of one table through one cursor (what WriteTxn::update uses):
+// Read-modify-write of records of one table through one cursor, with one B-tree search each:
 // put() replaces the record where find() left the cursor, without a second search, and a key on
 // the page the cursor is already on is found without searching from the root, on a page already
 // copied by this transaction. Writes to other tables in between are fine.

@@ -37,13 +37,6 @@ std::optional<pb::Session> getSession(const ReadTxn& txn, std::string_view key) 
   return decode<pb::Session>(*v, "session");
 }
 
-bool getSession(const ReadTxn& txn, std::string_view key, pb::Session* out) {
-  auto v = txn.get(Table::Sessions, key);
-  if (!v) return false;
-  if (!decodeInto(*v, out)) throw StoreError(StoreError::Code::Corrupt, "cannot decode session");
-  return true;
-}
-
 namespace {
 // A session not known to be indexed may be: a read is cheaper than rewriting its page.
 void indexSession(WriteTxn& txn, std::string_view key, const pb::Session& s) {
@@ -52,9 +45,9 @@ void indexSession(WriteTxn& txn, std::string_view key, const pb::Session& s) {
 }
 } // namespace
 
-void putSession(WriteTxn& txn, std::string_view key, const pb::Session& s, bool indexed) {
+void putSession(WriteTxn& txn, std::string_view key, const pb::Session& s) {
   txn.put(Table::Sessions, key, encode(s));
-  if (!indexed) indexSession(txn, key, s);
+  indexSession(txn, key, s);
 }
 
 bool findSession(WriteCursor& cur, std::string_view key, pb::Session* out) {
@@ -66,9 +59,7 @@ bool findSession(WriteCursor& cur, std::string_view key, pb::Session* out) {
 
 void putSession(WriteTxn& txn, WriteCursor& cur, const pb::Session& s, bool indexed) {
   thread_local std::string bytes; // its capacity is kept from packet to packet
-  bytes.clear();
-  if (!s.SerializeToString(&bytes))
-    throw StoreError(StoreError::Code::Corrupt, "cannot encode session");
+  encodeInto(s, &bytes);
   cur.put(bytes);
   if (!indexed) indexSession(txn, cur.key(), s);
 }
@@ -216,8 +207,7 @@ void addUsage(WriteTxn& txn, std::string_view username, std::string_view day_key
     u.set_input_octets(u.input_octets() + input);
     u.set_output_octets(u.output_octets() + output);
     u.set_session_time(u.session_time() + seconds);
-    value.clear();
-    if (!u.SerializeToString(&value)) throw StoreError(StoreError::Code::Corrupt, "usage encode");
+    encodeInto(u, &value);
     cur.put(value);
   }
 }

@@ -20,15 +20,12 @@ namespace ispbox::store {
 std::string sessionKey(std::string_view nas_ip, std::string_view acct_session_id);
 
 std::optional<pb::Session> getSession(const ReadTxn& txn, std::string_view key);
-// The hot path (accounting): decodes into *out, reusing its storage; false when absent.
-bool getSession(const ReadTxn& txn, std::string_view key, pb::Session* out);
-// Writes a live session and its index entry. indexed: the caller read this live session back
-// under this key, so its index entry exists and is not looked up.
-void putSession(WriteTxn& txn, std::string_view key, const pb::Session& session,
-                bool indexed = false);
+// Writes a live session and its index entry.
+void putSession(WriteTxn& txn, std::string_view key, const pb::Session& session);
 // The same through a cursor (accounting's read-modify-write): findSession decodes the session at
 // key into *out and leaves cur there; putSession replaces it without searching again (or inserts
-// it at that key when findSession found none).
+// it at that key when findSession found none). indexed: findSession found this live session, so
+// its index entry exists and is not looked up.
 bool findSession(WriteCursor& cur, std::string_view key, pb::Session* out);
 void putSession(WriteTxn& txn, WriteCursor& cur, const pb::Session& session, bool indexed);
 // Ends a live session: stamps it, copies it to the history, frees its lease. The closed record

@@ -169,11 +169,6 @@ bool AcctJournal::append(std::string_view payload, size_t* active_bytes) {
   return true;
 }
 
-size_t AcctJournal::activeBytes() const {
-  std::lock_guard lock(mutex_);
-  return used_;
-}
-
 std::vector<std::string_view> AcctJournal::seal() {
   std::lock_guard lock(mutex_);
   if (sealed_ >= 0) throw std::logic_error("accounting journal: sealed twice without release");

@@ -52,8 +52,6 @@ public:
   // Appends a record to the active half; false when it is full. *active_bytes (if given): the
   // bytes the active half holds now. Thread-safe.
   bool append(std::string_view payload, size_t* active_bytes = nullptr);
-  // Bytes used in the active half (when to seal early).
-  size_t activeBytes() const;
   // The active half's records, oldest first; later appends go to the other half. The views stay
   // valid until release(). Throws std::logic_error when the previous seal was not released.
   std::vector<std::string_view> seal();
@@ -76,7 +74,7 @@ private:
   std::vector<std::string_view> leftover_;
   bool ignored_other_boot_ = false;
 
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   int active_ = 0;
   size_t used_ = 0;        // bytes of records in the active half
   int sealed_ = -1;        // the half handed out by seal(), until release()

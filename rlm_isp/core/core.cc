@@ -26,6 +26,7 @@
 #include "rlm_isp/core/acct_journal.h"
 #include "rlm_isp/core/policy.h"
 #include "rlm_isp/core/vouchers.h"
+#include "store/codec.h"
 #include "store/entities.h"
 #include "store/env.h"
 #include "store/pools.h"
@@ -175,8 +176,7 @@ struct isp_core {
       thread_local pb::AcctJournalRecord record;
       thread_local std::string bytes;
       toRecord(request, now, &record);
-      bytes.clear();
-      if (!record.SerializeToString(&bytes)) throw std::runtime_error("journal record encode");
+      store::encodeInto(record, &bytes);
       size_t used = 0;
       if (journal->append(bytes, &used)) {
         if (used >= kFlushEarlyBytes && !flush_now.exchange(true)) wake.notify_one();

@@ -51,13 +51,15 @@ protected:
 
 TEST_F(AcctJournalTest, SealHandsOverTheRecordsInOrderAndAppendsGoOn) {
   auto j = fresh();
-  ASSERT_TRUE(j->append("one"));
-  ASSERT_TRUE(j->append("two"));
-  EXPECT_GT(j->activeBytes(), 0u);
+  size_t used = 0;
+  ASSERT_TRUE(j->append("one", &used));
+  EXPECT_EQ(used, 24u); // 16 bytes of header and 3 of payload, padded to 8
+  ASSERT_TRUE(j->append("two", &used));
+  EXPECT_EQ(used, 48u);
   const Records first = copy(j->seal());
   EXPECT_EQ(first, (Records{"one", "two"}));
-  EXPECT_EQ(j->activeBytes(), 0u);
-  ASSERT_TRUE(j->append("three")); // while the sealed half is being committed
+  ASSERT_TRUE(j->append("three", &used)); // while the sealed half is being committed
+  EXPECT_EQ(used, 24u) << "appends after a seal start an empty half";
   EXPECT_THROW(j->seal(), std::logic_error) << "a second seal before release would lose records";
   j->release();
   EXPECT_EQ(copy(j->seal()), (Records{"three"}));

@@ -234,9 +234,9 @@ TEST(StoreEnv, UncommittedWriteLeavesNothing) {
   check(*openWriter(dir.path()));
 }
 
-// update() sees what is stored (or nothing), and stores what it returns: in place over an
-// existing record, as an insert otherwise; a change that throws writes nothing.
-TEST(StoreEnv, UpdateReadsThenWritesTheRecord) {
+// A WriteCursor's find() sees what is stored (or nothing), and put() stores there: in place over
+// an existing record, as an insert otherwise; a change abandoned before put() writes nothing.
+TEST(StoreEnv, AWriteCursorReadsThenWritesTheRecord) {
   TempDir dir;
   auto env = openWriter(dir.path());
   auto txn = env->write();
@@ -244,23 +244,25 @@ TEST(StoreEnv, UpdateReadsThenWritesTheRecord) {
   txn.put(Table::Meta, "d", "9");
   std::vector<std::string> seen;
   auto append = [&](std::string_view key, std::string_view suffix) {
-    txn.update(Table::Meta, key, [&](std::optional<std::string_view> v) {
-      seen.push_back(v ? std::string(*v) : "(none)");
-      return std::string(v.value_or("")) + std::string(suffix);
-    });
+    WriteCursor cur(txn, Table::Meta);
+    const auto v = cur.find(key);
+    seen.push_back(v ? std::string(*v) : "(none)");
+    cur.put(std::string(v.value_or("")) + std::string(suffix));
   };
   append("b", "23"); // grows in place
   append("c", "x");  // absent: inserted between b and d
-  append("b", "4");  // its new value is what the next update sees
+  append("b", "4");  // its new value is what the next find sees
   EXPECT_EQ(seen, (std::vector<std::string>{"1", "(none)", "123"}));
   EXPECT_EQ(txn.get(Table::Meta, "b"), "1234");
   EXPECT_EQ(txn.get(Table::Meta, "c"), "x");
   EXPECT_EQ(txn.get(Table::Meta, "d"), "9") << "the neighbour is untouched";
-  EXPECT_THROW(txn.update(Table::Meta, "b",
-                          [](std::optional<std::string_view>) -> std::string {
-                            throw std::runtime_error("refused");
-                          }),
-               std::runtime_error);
+  EXPECT_THROW(
+      {
+        WriteCursor cur(txn, Table::Meta);
+        ASSERT_TRUE(cur.find("b"));
+        throw std::runtime_error("refused"); // before put()
+      },
+      std::runtime_error);
   EXPECT_EQ(txn.get(Table::Meta, "b"), "1234");
   txn.commit();
   auto r = env->read();
