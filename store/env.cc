@@ -264,8 +264,8 @@ bool Cursor::seekAfter(std::string_view after) {
 Env::Env(const EnvOptions& options) : options_(options) {}
 
 Env::~Env() {
-  for (MDB_txn* txn : idle_readers_)
-    mdb_txn_abort(txn);
+  for (const IdleReader& r : idle_readers_)
+    mdb_txn_abort(r.txn);
   if (env_) mdb_env_close(env_);
 }
 
@@ -320,6 +320,7 @@ MDB_txn* Env::begin(unsigned flags, std::shared_lock<std::shared_timed_mutex>& g
         throw StoreError(StoreError::Code::Io,
                          "the state's map was resized by another process while a transaction of "
                          "this one stayed open: restart this process");
+      releaseIdleSnapshots(); // finished, but still transactions to LMDB
       check(mdb_env_set_mapsize(env_, 0), "adopt map size");
     }
     guard.lock();
@@ -333,30 +334,66 @@ MDB_txn* Env::begin(unsigned flags, std::shared_lock<std::shared_timed_mutex>& g
 // API workers are smaller), and each holds one of the environment's reader slots.
 constexpr size_t kMaxIdleReaders = 64;
 
-MDB_txn* Env::takeIdleReader() const {
+uint64_t Env::lastCommitted() const {
+  // The newer of the two meta pages, read from the map: another process's commit shows here as
+  // soon as a new read transaction could see it.
+  MDB_envinfo info;
+  check(mdb_env_info(env_, &info), "env info");
+  return info.me_last_txnid;
+}
+
+MDB_txn* Env::takeIdleReader(bool* current) const {
+  const uint64_t last = options_.keep_idle_snapshots ? lastCommitted() : 0;
   std::lock_guard lock(idle_mutex_);
   if (idle_readers_.empty()) return nullptr;
-  MDB_txn* txn = idle_readers_.back();
+  const IdleReader r = idle_readers_.back();
   idle_readers_.pop_back();
-  return txn;
+  *current = r.snapshot != 0 && r.snapshot == last;
+  if (r.snapshot != 0 && !*current) {
+    mdb_txn_reset(r.txn);
+    // Something was committed since: every snapshot still held is stale, and pins pages.
+    for (IdleReader& other : idle_readers_)
+      if (other.snapshot != 0 && other.snapshot != last) {
+        mdb_txn_reset(other.txn);
+        other.snapshot = 0;
+      }
+  }
+  return r.txn;
 }
 
 void Env::putIdleReader(MDB_txn* txn) const {
-  mdb_txn_reset(txn); // releases the snapshot now; the slot stays with the handle
+  uint64_t snapshot = 0;
+  if (options_.keep_idle_snapshots) {
+    snapshot = mdb_txn_id(txn);
+    MDB_envinfo info;
+    if (mdb_env_info(env_, &info) != MDB_SUCCESS || info.me_last_txnid != snapshot) snapshot = 0;
+  }
+  if (snapshot == 0) mdb_txn_reset(txn); // releases the snapshot now; the slot stays with it
   {
     std::lock_guard lock(idle_mutex_);
     if (idle_readers_.size() < kMaxIdleReaders) {
-      idle_readers_.push_back(txn);
+      idle_readers_.push_back({txn, snapshot});
       return;
     }
   }
   mdb_txn_abort(txn);
 }
 
+void Env::releaseIdleSnapshots() const {
+  std::lock_guard lock(idle_mutex_);
+  for (IdleReader& r : idle_readers_)
+    if (r.snapshot != 0) {
+      mdb_txn_reset(r.txn);
+      r.snapshot = 0;
+    }
+}
+
 ReadTxn Env::read() const {
   std::shared_lock<std::shared_timed_mutex> guard(resize_mutex_);
-  if (MDB_txn* txn = takeIdleReader()) {
-    if (mdb_txn_renew(txn) == MDB_SUCCESS) return ReadTxn(this, txn, std::move(guard), true);
+  bool current = false;
+  if (MDB_txn* txn = takeIdleReader(&current)) {
+    if (current || mdb_txn_renew(txn) == MDB_SUCCESS)
+      return ReadTxn(this, txn, std::move(guard), true);
     // MDB_MAP_RESIZED and the like: begin() below knows what to do.
     mdb_txn_abort(txn);
   }

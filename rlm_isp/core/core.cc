@@ -166,6 +166,7 @@ struct isp_core {
   static constexpr auto kFlushEvery = std::chrono::milliseconds(100);
   std::chrono::milliseconds flush_every = kFlushEvery; // isp_core_options_t::interim_commit_ms
   static constexpr int64_t kSweepEvery_s = 60;
+  static constexpr std::chrono::milliseconds kReleaseSnapshotsEvery{1000};
 
   // Records the request and returns what was done. An Interim-Update goes into the journal when
   // there is one (and room in it); everything else is durable (a group commit) on return.
@@ -397,15 +398,28 @@ struct isp_core {
     int64_t next_sweep = ispbox::timeutil::nowSeconds() + kSweepEvery_s;
     std::vector<PendingPostAuth> batch; // swapped with pending: both keep their capacity
     std::vector<std::string> records;
+    // Snapshots the store keeps for the next request are let go at least this often, so writers
+    // (ispboxd) can reuse the pages freed since, whatever the commit interval.
+    const auto tick = std::min<std::chrono::milliseconds>(flush_every, kReleaseSnapshotsEvery);
+    auto next_flush = std::chrono::steady_clock::now() + flush_every;
     std::unique_lock lock(mutex);
     while (true) {
-      wake.wait_for(lock, flush_every,
+      wake.wait_for(lock, tick,
                     [this] { return stopping || pending.size() >= kBatch || flush_now; });
+      const auto now_steady = std::chrono::steady_clock::now();
+      if (!stopping && pending.size() < kBatch && !flush_now && now_steady < next_flush) {
+        lock.unlock();
+        env->releaseIdleSnapshots();
+        lock.lock();
+        continue;
+      }
+      next_flush = now_steady + flush_every;
       flush_now = false;
       batch.clear();
       batch.swap(pending);
       const bool last = stopping;
       lock.unlock();
+      env->releaseIdleSnapshots();
       try {
         if (!batch.empty()) {
           // One message reused for all: its strings keep their buffers from entry to entry.
@@ -474,6 +488,7 @@ isp_core_t* isp_core_open(const char* state_dir, const isp_core_options_t* opts,
     }
     store::EnvOptions options;
     options.dir = state_dir;
+    options.keep_idle_snapshots = true; // the background thread releases them (run())
     auto core = std::make_unique<isp_core>();
     core->env = store::Env::open(options);
     if (opts && opts->interim_commit_ms > 0)

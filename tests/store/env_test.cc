@@ -3,9 +3,11 @@
 // opens, aborted transactions and a full map.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "store/entities.h"
@@ -56,6 +58,24 @@ void setMeta(Env& env, std::string_view key, uint64_t value) {
   auto txn = env.write();
   txn.put(Table::Meta, key, encodeSeq(value));
   txn.commit();
+}
+
+// Reader slots of this process that hold a snapshot, from LMDB's own reader table.
+int heldSnapshots(MDB_env* env) {
+  int held = 0;
+  mdb_reader_list(
+      env,
+      [](const char* line, void* ctx) -> int {
+        int pid = 0;
+        unsigned long thread = 0;
+        char txnid[32] = "";
+        if (std::sscanf(line, "%d %lx %31s", &pid, &thread, txnid) == 3 && pid == getpid() &&
+            std::string_view(txnid) != "-")
+          ++*static_cast<int*>(ctx);
+        return 0;
+      },
+      &held);
+  return held;
 }
 
 pb::Plan plan(const std::string& name) {
@@ -377,12 +397,14 @@ TEST(StoreEnv, MapFullIsReportedAndCommittedDataSurvives) {
   EXPECT_EQ(env->read().get(Table::Meta, "blob/more"), big);
 }
 
-// Finished read transactions are kept and renewed: a renewed one must see what was committed
-// since, and an open one must keep its snapshot.
-TEST(StoreEnv, ReusedReadTransactionsSeeNewCommitsAndOpenOnesKeepTheirSnapshot) {
+// Finished read transactions are kept and renewed (or, keeping snapshots, taken as they are while
+// nothing was committed): a reused one must see what was committed since, and an open one must
+// keep its snapshot.
+void checkReusedReadTransactions(bool keep_idle_snapshots) {
   TempDir dir;
   EnvOptions opts;
   opts.dir = dir.path();
+  opts.keep_idle_snapshots = keep_idle_snapshots;
   auto env = Env::open(opts);
   for (int i = 0; i < 3; ++i) {
     const std::string key = "k" + std::to_string(i);
@@ -408,6 +430,67 @@ TEST(StoreEnv, ReusedReadTransactionsSeeNewCommitsAndOpenOnesKeepTheirSnapshot) 
     EXPECT_EQ(r.get(Table::Meta, "k2"), "v");
   many.clear();
   EXPECT_EQ(env->read().get(Table::Meta, "k0"), "v");
+}
+
+TEST(StoreEnv, ReusedReadTransactionsSeeNewCommitsAndOpenOnesKeepTheirSnapshot) {
+  checkReusedReadTransactions(false);
+}
+
+TEST(StoreEnv, KeptSnapshotsSeeNewCommitsAndOpenOnesKeepTheirSnapshot) {
+  checkReusedReadTransactions(true);
+}
+
+// What keeping snapshots is for: a read after a read, with nothing committed in between, is the
+// same transaction, not a renewed one; a commit, or releaseIdleSnapshots(), ends that.
+TEST(StoreEnv, AKeptSnapshotIsTakenAgainUntilACommitOrARelease) {
+  TempDir dir;
+  EnvOptions opts;
+  opts.dir = dir.path();
+  opts.keep_idle_snapshots = true;
+  auto env = Env::open(opts);
+  MDB_txn* first = nullptr;
+  uint64_t id = 0;
+  {
+    auto txn = env->read();
+    first = txn.raw();
+    id = mdb_txn_id(first);
+    EXPECT_EQ(id, env->lastCommitted());
+  }
+  {
+    auto txn = env->read();
+    EXPECT_EQ(txn.raw(), first);
+    EXPECT_EQ(mdb_txn_id(txn.raw()), id);
+  }
+  {
+    auto txn = env->write();
+    txn.put(Table::Meta, "k", "v");
+    txn.commit();
+  }
+  EXPECT_EQ(env->lastCommitted(), id + 1);
+  {
+    auto txn = env->read();
+    EXPECT_EQ(mdb_txn_id(txn.raw()), id + 1) << "a kept snapshot outlived a commit";
+    EXPECT_EQ(txn.get(Table::Meta, "k"), "v");
+  }
+  EXPECT_EQ(heldSnapshots(mdb_txn_env(first)), 1);
+  env->releaseIdleSnapshots();
+  EXPECT_EQ(heldSnapshots(mdb_txn_env(first)), 0);
+  EXPECT_EQ(env->read().get(Table::Meta, "k"), "v"); // a released one is renewed
+}
+
+// Without the option a finished read transaction holds no snapshot at all.
+TEST(StoreEnv, WithoutKeepingSnapshotsAFinishedReadHoldsNone) {
+  TempDir dir;
+  EnvOptions opts;
+  opts.dir = dir.path();
+  auto env = Env::open(opts);
+  MDB_env* raw = nullptr;
+  {
+    auto txn = env->read();
+    raw = mdb_txn_env(txn.raw());
+    EXPECT_EQ(heldSnapshots(raw), 1);
+  }
+  EXPECT_EQ(heldSnapshots(raw), 0);
 }
 
 TEST(StoreEnv, EmptyKeyIsAMissNotAnError) {

@@ -251,5 +251,37 @@ TEST_F(StoreMultiProcess, KilledReaderSlotIsReclaimed) {
   EXPECT_EQ(acks, (std::vector<uint64_t>{1, 2, 3}));
 }
 
+// rlm_isp keeps a finished read's snapshot for the next read while nothing is committed
+// (keep_idle_snapshots): a commit by another process must end that as surely as one of its own.
+TEST_F(StoreMultiProcess, AKeptSnapshotGivesWayToAnotherProcesssCommit) {
+  auto write_one = [&](uint64_t expected) {
+    auto writer = start({"writer", state().string(), "1"});
+    std::vector<uint64_t> acks;
+    EXPECT_EQ(startOf(*writer), expected);
+    drainToEnd(*writer, &acks, 20s);
+    EXPECT_TRUE(exitedZero(writer->wait(10s))) << childStderr();
+    EXPECT_EQ(acks, std::vector<uint64_t>{expected});
+  };
+  write_one(1);
+  EnvOptions opts;
+  opts.dir = state();
+  opts.keep_idle_snapshots = true;
+  auto env = Env::open(opts);
+  auto read_generation = [&](uint64_t* snapshot) {
+    auto txn = env->read();
+    *snapshot = mdb_txn_id(txn.raw());
+    pb::Subscriber sub;
+    EXPECT_TRUE(getSubscriber(txn, "g0", &sub));
+    return sub.comment();
+  };
+  uint64_t first = 0, again = 0, after = 0;
+  EXPECT_EQ(read_generation(&first), "1");
+  EXPECT_EQ(read_generation(&again), "1");
+  EXPECT_EQ(again, first);
+  write_one(2);
+  EXPECT_EQ(read_generation(&after), "2") << "a kept snapshot hid another process's commit";
+  EXPECT_GT(after, first);
+}
+
 } // namespace
 } // namespace ispbox::store
