@@ -9,7 +9,7 @@
 #   M           measured requests per configuration and packet kind (default 50000)
 #
 # Options:
-#   --only LIST     comma-separated subset of floor,files,sql,isp (default: all four)
+#   --only LIST     comma-separated subset of floor,floor-ma,files,files-ma,sql,isp (default: all)
 #   --state DIR     use a copy of an ispbox state holding subscribers user000000.. with passwords
 #                   pw000000.. (as fill_store.py writes them) and the NAS 127.0.0.1, whose secret
 #                   every configuration then uses; DIR itself is never modified
@@ -19,8 +19,6 @@
 #   --parallel P    radclient -p (default 64; radclient is unstable beyond 256)
 #   --rounds R      measure every configuration R times, alternating, and report the median
 #                   (default 3; 1 for a quick look)
-#   --sign-references  the references sign their replies with Message-Authenticator too, as
-#                   rlm_isp does (BlastRADIUS); off by default: they run as shipped
 #   --keep          keep the work directory (configs, logs, packet files) and print its path
 #   --check-targets exit 4 when rlm_isp misses a target (runs that fail their checks always exit 1)
 #
@@ -43,15 +41,20 @@
 # Configurations, each a private FreeRADIUS (freeradius -f, never -X) on free loopback ports:
 #   floor  no lookup: unlang sets Auth-Type Accept; accounting { ok }
 #   files  rlm_files with the N users (Access-Request only)
+#   floor-ma, files-ma  floor and files signing their Access-Accepts with Message-Authenticator, as
+#          rlm_isp does: the BlastRADIUS fix, which draft-ietf-radext-deprecating-radius makes a
+#          MUST for every reply to an Access-Request, and which Debian 12's FreeRADIUS 3.2.1 does
+#          not do unless told to (Access-Request only)
 #   sql    rlm_sql, stock PostgreSQL schema and queries, on a private PostgreSQL cluster
 #          (unix socket in the work directory; fsync and synchronous_commit as shipped: on)
 #   isp    rlm_isp with scripts/freeradius-config.sh's configuration (its full policy, dynamic
 #          clients from the store)
-# All servers run side by side; one is sent packets at a time, the configurations taking turns
-# round after round. CPU is read from /proc/PID/stat (utime+stime, all threads) of the radiusd
-# process, and for sql of the postmaster and all its children (reaped children included), before
-# and after the measured requests, after letting cleanup_delay expire so the requests' clean-up is
-# counted too. Accounting: S = min(N, M) sessions get an Accounting-Start first (not measured),
+# All servers run side by side; one is sent packets at a time. Within a round the configurations
+# take turns part by part (ISPBOX_BENCH_RADCLIENT_CHUNK packets, under a second each), so load
+# that comes and goes on the host falls on all of them alike. CPU is read from /proc/PID/stat
+# (utime+stime, all threads) of each radiusd process, and for sql of the postmaster and all its
+# children (reaped children included), before and after the round, after letting cleanup_delay
+# expire so the requests' clean-up is counted too. Accounting: S = min(N, M) sessions get an Accounting-Start first (not measured),
 # then each round sends M Interim-Updates over them with growing counters. Every
 # Access-Request must be answered with Access-Accept and every Accounting-Request answered, and the
 # accounting must be found recorded afterwards, or the run fails: a misconfiguration cannot produce
@@ -61,7 +64,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 PY=${PYTHON:-/usr/bin/python3}
-ALL_CONFIGS=(floor files sql isp)
+ALL_CONFIGS=(floor floor-ma files files-ma sql isp)
 SETTLE_S=6 # radiusd.conf cleanup_delay (5) + 1: requests are freed that long after the reply
 CHUNK=${ISPBOX_BENCH_RADCLIENT_CHUNK:-5000} # packets per radclient run (see gen.py split)
 
@@ -75,7 +78,7 @@ usage() {
   exit 2
 }
 
-ONLY="" STATE_IN="" ISPBOXD="" VERIFY=1 PARALLEL=64 KEEP=0 CHECK_TARGETS=0 SIGN_REFS=0 ROUNDS=3
+ONLY="" STATE_IN="" ISPBOXD="" VERIFY=1 PARALLEL=64 KEEP=0 CHECK_TARGETS=0 ROUNDS=3
 POS=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -86,7 +89,6 @@ while [ $# -gt 0 ]; do
     --parallel) PARALLEL=${2:?}; shift 2 ;;
     --rounds) ROUNDS=${2:?}; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    --sign-references) SIGN_REFS=1; shift ;;
     --check-targets) CHECK_TARGETS=1; shift ;;
     -h | --help) usage ;;
     -*) echo "unknown option $1" >&2; usage ;;
@@ -203,7 +205,7 @@ S=$((N < M ? N : M)) # accounting sessions: each gets Start, then M interims rou
 W=$((M / 5 < 1000 ? (M < 1000 ? M : 1000) : M / 5)) # warm-up Access-Requests
 mkdir -p "$WORK/data"
 note "generating $N subscribers and the packet files"
-if want files || want sql; then "$PY" "$HERE/gen.py" users "$N" "$WORK/data"; fi
+if want files || want files-ma || want sql; then "$PY" "$HERE/gen.py" users "$N" "$WORK/data"; fi
 "$PY" "$HERE/gen.py" auth "$N" "$W" 1 "$WORK/data/auth-warmup.txt"
 "$PY" "$HERE/gen.py" auth "$N" "$M" 2 "$WORK/data/auth.txt"
 "$PY" "$HERE/gen.py" acct-start "$N" "$S" "$TAG" "$WORK/data/acct-start.txt"
@@ -308,7 +310,9 @@ ref_conf() { # NAME AUTH_PORT ACCT_PORT AUTHORIZE PREACCT ACCOUNTING [MODULE...]
   local name=$1 auth=$2 acct=$3 authorize=$4 preacct=$5 accounting=$6
   shift 6
   local d="$WORK/$name/raddb" m signing=$'\t\tok'
-  if [ "$SIGN_REFS" = 1 ]; then signing=$'\t\tupdate reply {\n\t\t\t&Message-Authenticator := 0x00\n\t\t}'; fi
+  # FreeRADIUS computes the value when it encodes the reply (as for rlm_isp's, which adds it in
+  # its post-auth).
+  if [[ $name == *-ma ]]; then signing=$'\t\tupdate reply {\n\t\t\t&Message-Authenticator := 0x00\n\t\t}'; fi
   mkdir -p "$d" "$WORK/$name/run"
   cp -a /etc/freeradius/3.0/. "$d/"
   rm -rf "$d/certs" "$d/sites-enabled" "$d/mods-enabled"
@@ -360,12 +364,12 @@ EOF
 make_conf() { # NAME AUTH_PORT ACCT_PORT
   local name=$1 auth=$2 acct=$3 d="$WORK/$1/raddb"
   case $name in
-    floor)
-      ref_conf floor "$auth" "$acct" $'\t\tupdate control {\n\t\t\t&Auth-Type := Accept\n\t\t}' \
+    floor | floor-ma)
+      ref_conf "$name" "$auth" "$acct" $'\t\tupdate control {\n\t\t\t&Auth-Type := Accept\n\t\t}' \
         $'\t\tok' $'\t\tok'
       ;;
-    files)
-      ref_conf files "$auth" "$acct" $'\t\tfiles\n\t\tpap' $'\t\tok' $'\t\tok' files
+    files | files-ma)
+      ref_conf "$name" "$auth" "$acct" $'\t\tfiles\n\t\tpap' $'\t\tok' $'\t\tok' files
       cp "$WORK/data/authorize" "$d/mods-config/files/authorize"
       ;;
     sql)
@@ -416,68 +420,107 @@ stop_server() { # NAME
   RPIDS[$1]=""
 }
 
-# radclient over the parts of a packet file (gen.py split): FILE KIND PORT OUT; sets ACCEPTED
-# REJECTED LOST (summed), and radclient's CPU ticks in OUT.ticks
-send() {
-  local file=$1 kind=$2 port=$3 out=$4 part a r l ticks=0
-  ACCEPTED=0 REJECTED=0 LOST=0
-  : >"$out"
-  for part in "$file".[0-9][0-9][0-9]; do
-    "$PY" "$HERE/gen.py" run "$out.part-ticks" radclient -f "$part" -p "$PARALLEL" -r 3 -t 5 -s -q \
-      -S "$WORK/secret" "127.0.0.1:$port" "$kind" >"$out.part" 2>&1 || true
-    cat "$out.part" >>"$out"
-    read -r a r l < <("$PY" "$HERE/gen.py" stats "$out.part")
-    ACCEPTED=$((ACCEPTED + a)) REJECTED=$((REJECTED + r)) LOST=$((LOST + l))
-    ticks=$((ticks + $(cat "$out.part-ticks")))
-  done
-  echo "$ticks" >"$out.ticks"
+# radclient over one part of a packet file (gen.py split): PART KIND PORT OUT; appends its output
+# to OUT and adds what it counted to NAME's tallies: answers (ACC REJ LOS), radclient's CPU ticks
+# (TCK), time spent sending (WALL, ns)
+declare -A ACC REJ LOS TCK WALL
+send_part() {
+  local name=$1 part=$2 kind=$3 port=$4 out=$5 a r l ts te
+  ts=$(date +%s%N)
+  "$PY" "$HERE/gen.py" run "$out.part-ticks" radclient -f "$part" -p "$PARALLEL" -r 3 -t 5 -s -q \
+    -S "$WORK/secret" "127.0.0.1:$port" "$kind" >"$out.part" 2>&1 || true
+  te=$(date +%s%N)
+  cat "$out.part" >>"$out"
+  read -r a r l < <("$PY" "$HERE/gen.py" stats "$out.part")
+  ACC[$name]=$((${ACC[$name]:-0} + a)) REJ[$name]=$((${REJ[$name]:-0} + r))
+  LOS[$name]=$((${LOS[$name]:-0} + l)) TCK[$name]=$((${TCK[$name]:-0} + $(cat "$out.part-ticks")))
+  WALL[$name]=$((${WALL[$name]:-0} + te - ts)) # ns
+}
+tally_reset() { # NAME
+  ACC[$1]=0 REJ[$1]=0 LOS[$1]=0 TCK[$1]=0 WALL[$1]=0
 }
 
-# measure NAME KIND ROUND FILE COUNT: one line of results.tsv (report.py reads it). The server
-# must have been idle for SETTLE_S already; this waits SETTLE_S after the last answer.
+# radclient over all the parts of a packet file: FILE KIND PORT OUT; sets ACCEPTED REJECTED LOST
+send() {
+  local file=$1 kind=$2 port=$3 out=$4 part
+  tally_reset _send
+  : >"$out"
+  for part in "$file".[0-9][0-9][0-9]; do send_part _send "$part" "$kind" "$port" "$out"; done
+  ACCEPTED=${ACC[_send]} REJECTED=${REJ[_send]} LOST=${LOS[_send]}
+}
+
+# measure KIND ROUND FILE COUNT NAME...: one line of results.tsv (report.py reads it) per
+# configuration. The configurations take turns part by part (a part is a few thousand packets,
+# under a second), so load that comes and goes on the host falls on all of them alike; measured
+# one after the other, a burst of it lands on whichever one is running and moves the ratios by
+# more than the differences measured. Each server's CPU is read across the whole round: what it
+# spends while the others have their turn (timers; rlm_isp's background commits) is its own. The
+# servers must have been idle for SETTLE_S already; this waits SETTLE_S after the last answer, so
+# the requests' clean-up (cleanup_delay) is counted too.
 measure() {
-  local name=$1 kind=$2 round=$3 file=$4 count=$5 pid=${RPIDS[$1]} port out
-  local u0 s0 u1 s1 p0=0 p1=0 t0 t1 ts te b0 b1 k0 k1
-  if [ "$kind" = auth ]; then port=${APORT[$name]}; else port=${CPORT[$name]}; fi
-  out="$WORK/$name/radclient-$kind-$round.out"
+  local kind=$1 round=$2 file=$3 count=$4 name part t0 t1 b0 b1 k0 k1 p0=0 p1=0 sum=0 label
+  shift 4
+  label=Access-Requests
+  [ "$kind" = auth ] || label="Accounting Interim-Updates"
+  local names=("$@")
+  declare -A U0 S0 U1 S1 PORTS OUTS
+  for name in "${names[@]}"; do
+    if [ "$kind" = auth ]; then PORTS[$name]=${APORT[$name]}; else PORTS[$name]=${CPORT[$name]}; fi
+    OUTS[$name]="$WORK/$name/radclient-$kind-$round.out"
+    : >"${OUTS[$name]}"
+    tally_reset "$name"
+  done
+  note "${names[*]}: $count $label each, taking turns (round $round of $ROUNDS)"
   read -r b0 k0 < <("$PY" "$HERE/gen.py" busy)
   t0=$(date +%s.%N)
-  read -r u0 s0 < <("$PY" "$HERE/gen.py" cpu radiusd "$pid")
-  if [ "$name" = sql ]; then p0=$("$PY" "$HERE/gen.py" cpu pgtree "$PGPID"); fi
-  ts=$(date +%s.%N)
-  send "$file" "$kind" "$port" "$out"
-  te=$(date +%s.%N)
+  for name in "${names[@]}"; do
+    read -r U0[$name] S0[$name] < <("$PY" "$HERE/gen.py" cpu radiusd "${RPIDS[$name]}")
+    if [ "$name" = sql ]; then p0=$("$PY" "$HERE/gen.py" cpu pgtree "$PGPID"); fi
+  done
+  for part in "$file".[0-9][0-9][0-9]; do
+    for name in "${names[@]}"; do
+      send_part "$name" "$part" "$kind" "${PORTS[$name]}" "${OUTS[$name]}"
+    done
+  done
   sleep "$SETTLE_S"
-  read -r u1 s1 < <("$PY" "$HERE/gen.py" cpu radiusd "$pid")
-  if [ "$name" = sql ]; then p1=$("$PY" "$HERE/gen.py" cpu pgtree "$PGPID"); fi
+  for name in "${names[@]}"; do
+    read -r U1[$name] S1[$name] < <("$PY" "$HERE/gen.py" cpu radiusd "${RPIDS[$name]}")
+    if [ "$name" = sql ]; then p1=$("$PY" "$HERE/gen.py" cpu pgtree "$PGPID"); fi
+    sum=$((sum + U1[$name] - U0[$name] + S1[$name] - S0[$name] + TCK[$name]))
+  done
   t1=$(date +%s.%N)
   read -r b1 k1 < <("$PY" "$HERE/gen.py" busy)
-  # Kernel threads come and go (kworkers): a negative difference is one that exited. Others:
-  # whatever the host was busy with apart from radiusd, PostgreSQL, radclient and kernel threads.
-  "$PY" - "$kind" "$name" "$round" "$count" "$TICKS" $((u1 - u0)) $((s1 - s0)) $((p1 - p0)) \
-    "$ts" "$te" "$t0" "$t1" $((b1 - b0)) $((k1 - k0)) "$(cat "$out.ticks")" \
-    "$ACCEPTED" "$REJECTED" "$LOST" >>"$WORK/results.tsv" <<'EOF'
+  for name in "${names[@]}"; do
+    # Kernel threads come and go (kworkers): a negative difference is one that exited. Others:
+    # whatever the host was busy with apart from the radiusds, PostgreSQL, radclient and kernel
+    # threads, over the whole round (the same figure on every configuration's line).
+    "$PY" - "$kind" "$name" "$round" "$count" "$TICKS" $((U1[$name] - U0[$name])) \
+      $((S1[$name] - S0[$name])) $([ "$name" = sql ] && echo $((p1 - p0)) || echo 0) \
+      "$((WALL[$name] / 1000000))e-3" "$t0" "$t1" $((b1 - b0)) $((k1 - k0)) $((sum + p1 - p0)) \
+      "${ACC[$name]}" "${REJ[$name]}" "${LOS[$name]}" >>"$WORK/results.tsv" <<'EOF2'
 import sys
-(kind, name, rnd, count, tps, ut, st, pg, ts, te, t0, t1, busy, kt, client, acc, rej,
+(kind, name, rnd, count, tps, ut, st, pg, wall, t0, t1, busy, kt, ours, acc, rej,
  lost) = sys.argv[1:]
-tps, ut, st, pg, busy, kt, client = map(int, (tps, ut, st, pg, busy, kt, client))
+tps, ut, st, pg, busy, kt, ours = map(int, (tps, ut, st, pg, busy, kt, ours))
 window = float(t1) - float(t0)
 kt = max(0, kt)
-others = max(0, busy - kt - ut - st - pg - client)
-print("\t".join(map(str, (kind, name, rnd, count, tps, ut, st, pg, float(te) - float(ts),
+others = max(0, busy - kt - ours)
+print("\t".join(map(str, (kind, name, rnd, count, tps, ut, st, pg, wall,
                           round(kt * 100.0 / tps / window, 1),
                           round(others * 100.0 / tps / window, 1), acc, rej, lost))))
-EOF
-  if [ "$ACCEPTED" != "$count" ] || [ "$REJECTED" != 0 ] || [ "$LOST" != 0 ]; then
-    note "$name: $kind round $round: INVALID: $ACCEPTED answered, $REJECTED rejected, $LOST lost of $count"
-  fi
+EOF2
+    if [ "${ACC[$name]}" != "$count" ] || [ "${REJ[$name]}" != 0 ] || [ "${LOS[$name]}" != 0 ]; then
+      note "$name: $kind round $round: INVALID: ${ACC[$name]} answered, ${REJ[$name]} rejected, ${LOS[$name]} lost of $count"
+    fi
+  done
 }
 
 : >"$WORK/results.tsv"
 : >"$WORK/recorded.tsv"
 echo "${CONFIGS[*]}" >"$WORK/configs"
 ACCT_CONFIGS=()
-for name in "${CONFIGS[@]}"; do [ "$name" = files ] || ACCT_CONFIGS+=("$name"); done
+# Accounting replies carry no Message-Authenticator: the -ma variants would measure floor again.
+for name in "${CONFIGS[@]}"; do [[ $name == files* || $name == *-ma ]] || ACCT_CONFIGS+=("$name"); done
 
 # All servers run side by side; only the one being measured gets packets.
 for name in "${CONFIGS[@]}"; do
@@ -495,10 +538,7 @@ for name in "${CONFIGS[@]}"; do
 done
 sleep "$SETTLE_S"
 for round in $(seq "$ROUNDS"); do
-  for name in "${CONFIGS[@]}"; do
-    note "$name: $M Access-Requests (round $round of $ROUNDS)"
-    measure "$name" auth "$round" "$WORK/data/auth.txt" "$M"
-  done
+  measure auth "$round" "$WORK/data/auth.txt" "$M" "${CONFIGS[@]}"
 done
 
 if [ ${#ACCT_CONFIGS[@]} -gt 0 ]; then
@@ -515,14 +555,12 @@ if [ ${#ACCT_CONFIGS[@]} -gt 0 ]; then
     "$PY" "$HERE/gen.py" acct-interim "$N" "$S" "$M" "$TAG" "$WORK/data/acct-interim.txt" \
       $((1 + (round - 1) * ((M + S - 1) / S)))
     "$PY" "$HERE/gen.py" split "$WORK/data/acct-interim.txt" "$CHUNK"
-    for name in "${ACCT_CONFIGS[@]}"; do
-      note "$name: $M Accounting Interim-Updates (round $round of $ROUNDS)"
-      if [ "$name" = isp ]; then txn0=$("$PY" "$HERE/fill_store.py" txnid "$STATE"); fi
-      measure "$name" acct "$round" "$WORK/data/acct-interim.txt" "$M"
-      if [ "$name" = isp ]; then
-        COMMITS=$((COMMITS + $("$PY" "$HERE/fill_store.py" txnid "$STATE") - txn0))
-      fi
-    done
+    txn0=0
+    if [ -n "${RPIDS[isp]:-}" ]; then txn0=$("$PY" "$HERE/fill_store.py" txnid "$STATE"); fi
+    measure acct "$round" "$WORK/data/acct-interim.txt" "$M" "${ACCT_CONFIGS[@]}"
+    if [ -n "${RPIDS[isp]:-}" ]; then
+      COMMITS=$((COMMITS + $("$PY" "$HERE/fill_store.py" txnid "$STATE") - txn0))
+    fi
   done
 fi
 
@@ -584,11 +622,7 @@ for name in "${CONFIGS[@]}"; do stop_server "$name"; done
 {
   echo "RADIUS server CPU per request: $N subscribers, $M requests per measurement, radclient -p $PARALLEL on the same host"
   echo "Access-Request: PAP, $W warm-up requests first; Interim-Update: $S sessions started first, updated round-robin"
-  if [ "$SIGN_REFS" = 1 ]; then
-    echo "All configurations sign Access-Accept with Message-Authenticator"
-  else
-    echo "rlm_isp signs Access-Accept with Message-Authenticator (BlastRADIUS), the references do not (see --sign-references)"
-  fi
+  echo "rlm_isp, floor-ma and files-ma sign Access-Accept with Message-Authenticator (BlastRADIUS); floor and files, as shipped, do not"
   echo "$(nproc) CPUs; freeradius $(dpkg-query -W -f='${Version}' freeradius)${PG_VERSION:+; PostgreSQL $PG_VERSION}; CPU = utime+stime from /proc ($TICKS ticks/s)"
 } >"$WORK/header.txt"
 rc=0
