@@ -334,12 +334,11 @@ MDB_txn* Env::begin(unsigned flags, std::shared_lock<std::shared_timed_mutex>& g
 // API workers are smaller), and each holds one of the environment's reader slots.
 constexpr size_t kMaxIdleReaders = 64;
 
-uint64_t Env::lastCommitted() const {
+uint64_t Env::lastCommitted() const noexcept {
   // The newer of the two meta pages, read from the map: another process's commit shows here as
-  // soon as a new read transaction could see it.
+  // soon as a new read transaction could see it. 0 (no snapshot is that) only for a null env.
   MDB_envinfo info;
-  check(mdb_env_info(env_, &info), "env info");
-  return info.me_last_txnid;
+  return mdb_env_info(env_, &info) == MDB_SUCCESS ? info.me_last_txnid : 0;
 }
 
 MDB_txn* Env::takeIdleReader(bool* current) const {
@@ -363,11 +362,8 @@ MDB_txn* Env::takeIdleReader(bool* current) const {
 
 void Env::putIdleReader(MDB_txn* txn) const {
   uint64_t snapshot = 0;
-  if (options_.keep_idle_snapshots) {
+  if (options_.keep_idle_snapshots && mdb_txn_id(txn) == lastCommitted())
     snapshot = mdb_txn_id(txn);
-    MDB_envinfo info;
-    if (mdb_env_info(env_, &info) != MDB_SUCCESS || info.me_last_txnid != snapshot) snapshot = 0;
-  }
   if (snapshot == 0) mdb_txn_reset(txn); // releases the snapshot now; the slot stays with it
   {
     std::lock_guard lock(idle_mutex_);

@@ -224,7 +224,7 @@ public:
   // Resets the finished read transactions that still hold a snapshot (keep_idle_snapshots).
   void releaseIdleSnapshots() const;
   // The id of the newest committed transaction, by any process.
-  uint64_t lastCommitted() const;
+  uint64_t lastCommitted() const noexcept;
 
 private:
   explicit Env(const EnvOptions& options);
