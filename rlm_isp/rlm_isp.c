@@ -5,8 +5,9 @@
  * attributes and a module return code. No policy lives here.
  *
  * Wiring (scripts/freeradius-config.sh writes it):
- *   authorize   { chap  mschap  isp  pap }  isp puts control:Cleartext-Password, so the stock
- *                                           pap/chap/mschap modules authenticate;
+ *   authorize   { isp }  isp puts control:Cleartext-Password and claims the request for the
+ *                        stock pap, chap or mschap module (control:Auth-Type, as their own
+ *                        authorize methods would), which authenticates it;
  *   accounting  { isp }
  *   post-auth   { isp  Post-Auth-Type REJECT { isp } }  the same method sees accepts and rejects
  *                                           (it tells them apart by the reply code);
@@ -46,6 +47,14 @@ static char const* const known_attr_names[] = {
     "Reply-Message"};
 #define KNOWN_ATTRS (sizeof known_attr_names / sizeof known_attr_names[0])
 
+/* The Auth-Type values authorize sets, by the names of the authenticate section's subsections
+ * ("Auth-Type PAP { pap }"). The server defines them while it loads the virtual servers, so they
+ * are looked up on first use. In the order the stock modules' authorize methods would claim a
+ * request when listed as "chap mschap pap": CHAP-Password, then MS-CHAP, then User-Password. */
+enum { AUTH_CHAP, AUTH_MSCHAP, AUTH_PAP, AUTH_KINDS };
+static char const* const auth_type_names[AUTH_KINDS] = {"CHAP", "MS-CHAP", "PAP"};
+#define AUTH_TYPE_UNKNOWN (-1)
+
 typedef struct rlm_isp_t {
   char const* state_dir;              /* the LMDB state directory (ispboxd's state.dir) */
   char const* dynamic_clients_server; /* virtual server in which authorize looks up NASes */
@@ -54,6 +63,9 @@ typedef struct rlm_isp_t {
   uint32_t interim_commit_interval;   /* ms between the journal's commits (isp_core.h) */
   isp_core_t* core;
   DICT_ATTR const* message_authenticator_da;
+  DICT_ATTR const* auth_type_da;
+  int auth_type[AUTH_KINDS]; /* auth_type_names' values; AUTH_TYPE_UNKNOWN until resolved
+                                (written once, racily but with the same value: __atomic) */
   DICT_ATTR const* known_attrs[KNOWN_ATTRS]; /* known_attr_names resolved; NULL: not in the
                                                 dictionary */
 } rlm_isp_t;
@@ -231,6 +243,13 @@ static int mod_instantiate(CONF_SECTION* conf, void* instance) {
   for (i = 0; i < KNOWN_ATTRS; i++)
     inst->known_attrs[i] = dict_attrbyname(known_attr_names[i]);
   inst->message_authenticator_da = dict_attrbyvalue(PW_MESSAGE_AUTHENTICATOR, 0);
+  inst->auth_type_da = dict_attrbyvalue(PW_AUTH_TYPE, 0);
+  if (!inst->auth_type_da) {
+    cf_log_err_cs(conf, "Auth-Type is not in the dictionary");
+    return -1;
+  }
+  for (i = 0; i < AUTH_KINDS; i++)
+    inst->auth_type[i] = AUTH_TYPE_UNKNOWN;
   if (inst->message_authenticator && !inst->message_authenticator_da) {
     cf_log_err_cs(conf, "Message-Authenticator is not in the dictionary");
     return -1;
@@ -300,22 +319,83 @@ static rlm_rcode_t client_lookup(rlm_isp_t* inst, REQUEST* request) {
   return RLM_MODULE_UPDATED;
 }
 
+/* Sets control:Auth-Type to the method `kind`, unless something before us set one (EAP, say),
+ * as the stock module's authorize would; nothing when the authenticate section has no such
+ * subsection (the request is then rejected, as it would be without the stock module). */
+static void claim_request(rlm_isp_t* inst, REQUEST* request, int kind) {
+  VALUE_PAIR* vp;
+  int value = __atomic_load_n(&inst->auth_type[kind], __ATOMIC_RELAXED);
+
+  if (fr_pair_find_by_num(request->config, PW_AUTH_TYPE, 0, TAG_ANY)) {
+    RDEBUG2("Auth-Type already set: not setting it to %s", auth_type_names[kind]);
+    return;
+  }
+  if (value == AUTH_TYPE_UNKNOWN) {
+    DICT_VALUE const* dv = dict_valbyname(PW_AUTH_TYPE, 0, auth_type_names[kind]);
+    if (!dv) {
+      RWDEBUG("no \"Auth-Type %s\" in the authenticate section: not setting Auth-Type",
+              auth_type_names[kind]);
+      return;
+    }
+    value = dv->value;
+    __atomic_store_n(&inst->auth_type[kind], value, __ATOMIC_RELAXED);
+  }
+  vp = fr_pair_afrom_da(request, inst->auth_type_da);
+  if (!vp) {
+    REDEBUG("cannot set Auth-Type: %s", fr_strerror());
+    return;
+  }
+  vp->op = T_OP_SET;
+  vp->vp_integer = (uint32_t)value;
+  vp->vp_length = sizeof vp->vp_integer;
+  vp->type = VT_DATA;
+  fr_pair_add(&request->config, vp);
+}
+
 static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* request) {
   rlm_isp_t* inst = instance;
-  VALUE_PAIR* vps = request->packet->vps;
+  VALUE_PAIR const* vp;
   text_buf user, src, calling;
-  isp_auth_request_t req;
+  isp_auth_request_t req = {NULL, NULL, NULL};
   isp_auth_result_t res;
   rlm_rcode_t rcode = RLM_MODULE_OK;
+  int kind = AUTH_KINDS; /* none of ours: no password to check */
+  int mschap_challenge = 0, mschap_response = 0;
   size_t i;
 
   if (request->server && strcmp(request->server, inst->dynamic_clients_server) == 0) {
     return client_lookup(inst, request);
   }
 
-  req.user_name = attr_text(vps, PW_USER_NAME, &user);
+  /* One walk over the request for everything read here (the first of each attribute counts, as
+   * fr_pair_find_by_num would find it). */
+  for (vp = request->packet->vps; vp; vp = vp->next) {
+    if (vp->da->vendor == VENDORPEC_MICROSOFT) {
+      if (vp->da->attr == PW_MSCHAP_CHALLENGE) mschap_challenge = 1;
+      if (vp->da->attr == PW_MSCHAP_RESPONSE || vp->da->attr == PW_MSCHAP2_RESPONSE)
+        mschap_response = 1;
+      continue;
+    }
+    if (vp->da->vendor != 0) continue;
+    switch (vp->da->attr) {
+    case PW_USER_NAME:
+      if (!req.user_name) req.user_name = vp_text(vp, &user);
+      break;
+    case PW_CALLING_STATION_ID:
+      if (!req.calling_station_id) req.calling_station_id = vp_text(vp, &calling);
+      break;
+    case PW_CHAP_PASSWORD:
+      kind = AUTH_CHAP;
+      break;
+    case PW_USER_PASSWORD:
+      if (kind == AUTH_KINDS) kind = AUTH_PAP;
+      break;
+    default:
+      break;
+    }
+  }
+  if (kind != AUTH_CHAP && mschap_challenge && mschap_response) kind = AUTH_MSCHAP;
   req.nas_ip = packet_src(request, &src);
-  req.calling_station_id = attr_text(vps, PW_CALLING_STATION_ID, &calling);
   if (!req.user_name) {
     RDEBUG2("no User-Name: not ours");
     return RLM_MODULE_NOOP;
@@ -347,6 +427,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* reque
     }
     rcode = RLM_MODULE_UPDATED;
   }
+  if (kind != AUTH_KINDS) claim_request(inst, request, kind);
   for (i = 0; i < res.reply_count && i < ISP_MAX_REPLY_PAIRS; i++) {
     isp_pair_t const* p = &res.reply[i];
     if (!add_pair(inst, request->reply, &request->reply->vps, p->name, p->value)) {
