@@ -55,8 +55,14 @@ TOML
 PIDS=()
 stop_all() {
   trap - INT TERM EXIT
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # Newest first, each gone before the next, as systemd stops units: a service stops before the
+  # ones it uses. (Stopped together, snmpd could vanish while ispbox-agentx closed its AgentX
+  # session, and Net-SNMP logged a failed assertion on every stop.)
+  local i
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${PIDS[$i]}" 2>/dev/null || true
+    wait "${PIDS[$i]}" 2>/dev/null || true
+  done
   echo "ispbox: stopped" >&2
 }
 trap stop_all INT TERM EXIT
