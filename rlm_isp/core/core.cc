@@ -120,6 +120,7 @@ struct isp_core {
   // and the NAS would have sent it again; so for a while after one, Interim-Updates take the
   // group commit again, where a refusal goes back to the NAS unanswered.
   std::atomic<uint64_t> journal_dropped{0};
+  std::atomic<bool> journal_dirty{false}; // records appended since the background thread's flush
   std::atomic<int64_t> journal_paused_until{0}; // Unix seconds
   static constexpr int64_t kPauseAfterDrop_s = 10;
   // One committer at a time: a group leader or the background thread. Whoever commits seals the
@@ -161,9 +162,13 @@ struct isp_core {
   static constexpr auto kGatherFor = std::chrono::milliseconds(1);
 
   // The background thread commits the journal and the post-auth log every flush_every (sooner
-  // when either fills): at most ten commits a second, each two fsyncs.
+  // when either fills): at most ten commits a second, each two fsyncs. Post-auth entries alone
+  // (no Interim-Update journaled since the last commit) wait up to kPostAuthEvery: a commit costs
+  // about as much CPU as the thousand entries it usually holds, and on a box that only
+  // authenticates a while, ten fsyncs a second for a log would be flash worn for nothing.
   static constexpr size_t kBatch = 4096;
   static constexpr auto kFlushEvery = std::chrono::milliseconds(100);
+  static constexpr auto kPostAuthEvery = std::chrono::milliseconds(1000);
   std::chrono::milliseconds flush_every = kFlushEvery; // isp_core_options_t::interim_commit_ms
   static constexpr int64_t kSweepEvery_s = 60;
   static constexpr std::chrono::milliseconds kReleaseSnapshotsEvery{1000};
@@ -180,6 +185,9 @@ struct isp_core {
       store::encodeInto(record, &bytes);
       size_t used = 0;
       if (journal->append(bytes, &used)) {
+        // Read first: a store on every packet would bounce the line between the workers.
+        if (!journal_dirty.load(std::memory_order_relaxed))
+          journal_dirty.store(true, std::memory_order_relaxed);
         if (used >= kFlushEarlyBytes && !flush_now.exchange(true)) wake.notify_one();
         return "interim: journaled";
       }
@@ -402,18 +410,23 @@ struct isp_core {
     // (ispboxd) can reuse the pages freed since, whatever the commit interval.
     const auto tick = std::min<std::chrono::milliseconds>(flush_every, kReleaseSnapshotsEvery);
     auto next_flush = std::chrono::steady_clock::now() + flush_every;
+    auto next_postauth = std::chrono::steady_clock::now() + std::max(flush_every, kPostAuthEvery);
     std::unique_lock lock(mutex);
     while (true) {
       wake.wait_for(lock, tick,
                     [this] { return stopping || pending.size() >= kBatch || flush_now; });
       const auto now_steady = std::chrono::steady_clock::now();
-      if (!stopping && pending.size() < kBatch && !flush_now && now_steady < next_flush) {
+      const bool due = now_steady >= next_flush && (journal_dirty.load(std::memory_order_relaxed) ||
+                                                    now_steady >= next_postauth);
+      if (!stopping && pending.size() < kBatch && !flush_now && !due) {
         lock.unlock();
         env->releaseIdleSnapshots();
         lock.lock();
         continue;
       }
       next_flush = now_steady + flush_every;
+      next_postauth = now_steady + std::max(flush_every, kPostAuthEvery);
+      journal_dirty.store(false, std::memory_order_relaxed); // before flush() seals the journal
       flush_now = false;
       batch.clear();
       batch.swap(pending);

@@ -971,7 +971,7 @@ TEST_F(AaaFreeRadius, AuthenticatesAndAccountsWithoutIspboxd) {
     EXPECT_EQ(history[0].second.acct_session_id(), "alone-1");
   }
 
-  // rlm_isp writes the post-auth log itself, in batches (every 100 ms).
+  // rlm_isp writes the post-auth log itself, in batches (every second, alone).
   std::vector<pb::PostAuth> entries;
   for (auto deadline = std::chrono::steady_clock::now() + 5s;
        entries.size() < 2 && std::chrono::steady_clock::now() < deadline;
@@ -1027,7 +1027,8 @@ protected:
   // Whatever the packets carried, every record rlm_isp wrote can be read back, and the whole
   // session table can be walked (the stale sweep and Accounting-On do).
   void expectStoreReadable() {
-    std::this_thread::sleep_for(600ms); // the post-auth log and the journal: every 100 ms
+    // The journal is committed every 100 ms, the post-auth log on its own every second.
+    std::this_thread::sleep_for(1200ms);
     auto txn = env_->read();
     auto undecodable = [&]<class Msg>(store::Table table, Msg msg) {
       std::vector<std::string> bad;
