@@ -5,8 +5,13 @@
   report.py WORK_DIR
 
 WORK_DIR/results.tsv, one line per measurement:
-  kind config round count ticks_per_s rad_utime rad_stime pg_ticks wall_s kthread_pct others_pct
+  kind config round count units_per_s rad_user rad_system pg wall_s kthread_pct others_pct
   accepted rejected lost
+(rad_user, rad_system and pg in units of 1/units_per_s seconds)
+
+Ratios between configurations are paired: the median over the rounds of this round's figure over
+the other's, taken in the same round. Load from outside moves whole rounds, and pairing cancels
+it where a ratio of two medians would not.
 WORK_DIR/recorded.tsv, one line per accounting configuration: config ok text
 WORK_DIR/header.txt: lines printed above the tables.
 WORK_DIR/configs: the configurations in run order, one line.
@@ -48,6 +53,19 @@ def main(argv):
     except FileNotFoundError:
         pass
 
+    def paired(kind, a, b):
+        """Median over the rounds of a's total / b's in the same round (None if either is
+        missing)."""
+        ra = {m["round"]: m["total"] for m in rows.get((kind, a), [])}
+        rb = {m["round"]: m["total"] for m in rows.get((kind, b), [])}
+        ratios = [ra[r] / rb[r] for r in sorted(ra) if r in rb and rb[r] > 0]
+        return statistics.median(ratios) if ratios else None
+
+    def by_round(kind, a, b):
+        ra = {m["round"]: m["total"] for m in rows.get((kind, a), [])}
+        rb = {m["round"]: m["total"] for m in rows.get((kind, b), [])}
+        return " ".join("%.2f" % (ra[r] / rb[r]) for r in sorted(ra) if r in rb and rb[r] > 0)
+
     failed = False
     total = {}
     print()
@@ -67,7 +85,7 @@ def main(argv):
             last = "recorded, and durable when it answers?"
         for c in present:
             total[(kind, c)] = statistics.median(m["total"] for m in rows[(kind, c)])
-        print("%-8s %8s %5s %9s %8s %11s %12s %9s %7s %7s %7s  %s" % (
+        print("%-11s %8s %5s %9s %8s %11s %12s %9s %7s %7s %7s  %s" % (
             "config", "radiusd", "sys", "postgres", "total", "range", "x floor", "sql/this",
             "req/s", "kthread", "others", last))
         for c in present:
@@ -75,9 +93,9 @@ def main(argv):
             med = lambda key: statistics.median(m[key] for m in ms)  # noqa: E731
             t = total[(kind, c)]
             lo, hi = min(m["total"] for m in ms), max(m["total"] for m in ms)
-            floor = total.get((kind, "floor"))
-            floor_ma = total.get((kind, "floor-ma"))
-            sql = total.get((kind, "sql"))
+            floor = paired(kind, c, "floor")
+            floor_ma = paired(kind, c, "floor-ma")
+            sql = paired(kind, "sql", c)
             bad = [m for m in ms if not m["ok"]]
             if bad:
                 failed = True
@@ -92,21 +110,22 @@ def main(argv):
                 if not ok:
                     failed = True
                     why = "INVALID: " + why
-            xf = "%.2f" % (t / floor) if floor else "-"
+            xf = "%.2f" % floor if floor else "-"
             if floor_ma:
-                xf += " (%.2f)" % (t / floor_ma)
-            print("%-8s %8.1f %4.0f%% %9s %8.1f %11s %12s %9s %7.0f %6.0f%% %6.0f%%  %s" % (
+                xf += " (%.2f)" % floor_ma
+            print("%-11s %8.1f %4.0f%% %9s %8.1f %11s %12s %9s %7.0f %6.0f%% %6.0f%%  %s" % (
                 c, med("rad"), med("sys"), "%.1f" % med("pg") if c == "sql" else "-", t,
                 "%.0f-%.0f" % (lo, hi), xf,
-                "%.2f" % (sql / t) if sql and t else "-", med("rate"),
+                "%.2f" % sql if sql else "-", med("rate"),
                 max(m["kt"] for m in ms), max(m["others"] for m in ms), why))
     print("""
-radiusd, postgres, total: µs of CPU per request (total's range over the rounds); sys: radiusd's
-share in the kernel; x floor: total / floor's (in brackets: / floor-ma's); sql/this: rlm_sql's
-total / this row's. kthread, others: the highest over the rounds, in % of one CPU: kernel threads
-(journal and block I/O, which fsync causes; not in total) and every process but the servers and
-radclient (the benchmark's own scripts included); the configurations take turns within a round,
-so such load falls on all alike.""")
+radiusd, postgres, total: µs of CPU per request, median (total's range over the rounds); sys:
+radiusd's share in the kernel; x floor: total / floor's, the median of the rounds' ratios (in
+brackets: / floor-ma's); sql/this: rlm_sql's total / this row's, likewise. kthread, others: the
+highest over the rounds, in % of one CPU: kernel threads (journal and block I/O, which fsync
+causes; not in total) and every process but the servers and radclient (the benchmark's own
+scripts included); the configurations take turns within a round, so such load falls on all
+alike.""")
 
     missed = False
     isp = total.get(("auth", "isp"))
@@ -117,26 +136,29 @@ so such load falls on all alike.""")
             nonlocal missed
             missed |= not ok
             print("  %s  %s" % ("PASS" if ok else "MISS", text))
-        floor, files, sql = (total.get(("auth", c)) for c in ("floor", "files", "sql"))
-        floor_ma, files_ma = (total.get(("auth", c)) for c in ("floor-ma", "files-ma"))
-        if floor:
-            target("Access-Request <= 1.3 x floor: %.1f vs %.1f (%.2f x)" % (
-                isp, 1.3 * floor, isp / floor), isp <= 1.3 * floor)
-        if floor_ma:
-            target("Access-Request <= 1.3 x floor-ma (signing as rlm_isp does): %.1f vs %.1f "
-                   "(%.2f x)" % (isp, 1.3 * floor_ma, isp / floor_ma), isp <= 1.3 * floor_ma)
-        if files:
-            target("Access-Request <= rlm_files: %.1f vs %.1f" % (isp, files), isp <= files)
-        if files_ma:
-            target("Access-Request <= rlm_files signing as rlm_isp does (files-ma): %.1f vs %.1f"
-                   % (isp, files_ma), isp <= files_ma)
-        if sql:
-            target("Access-Request >= 10 x cheaper than rlm_sql: %.1f x" % (sql / isp),
-                   10 * isp <= sql)
-        acct_isp, acct_sql = total.get(("acct", "isp")), total.get(("acct", "sql"))
-        if acct_isp and acct_sql:
-            target("Interim-Update >= 10 x cheaper than rlm_sql: %.1f x" % (acct_sql / acct_isp),
-                   10 * acct_isp <= acct_sql)
+        for ref, text, limit in (
+                ("floor", "Access-Request <= 1.3 x floor", 1.3),
+                ("floor-ma", "Access-Request <= 1.3 x floor-ma (signing as rlm_isp does)", 1.3),
+                ("files", "Access-Request <= rlm_files", 1.0),
+                ("files-ma", "Access-Request <= rlm_files signing as rlm_isp does (files-ma)",
+                 1.0)):
+            x = paired("auth", "isp", ref)
+            if x:
+                target("%s: %.2f x (rounds: %s)" % (text, x, by_round("auth", "isp", ref)),
+                       x <= limit)
+        for kind, what in (("auth", "Access-Request"), ("acct", "Interim-Update")):
+            x = paired(kind, "sql", "isp")
+            if x:
+                target("%s >= 10 x cheaper than rlm_sql: %.1f x" % (what, x), x >= 10)
+        reply_floor = paired("auth", "floor-reply", "floor")
+        isp_reply = paired("auth", "isp", "floor-reply")
+        if reply_floor and isp_reply:
+            print("\nWhere rlm_isp's Access-Request cost lies (floor-reply: no lookup, the same "
+                  "reply, signed):")
+            print("  FreeRADIUS doing what rlm_isp's reply asks of it: floor-reply / floor "
+                  "%.2f x (rounds: %s)" % (reply_floor, by_round("auth", "floor-reply", "floor")))
+            print("  rlm_isp's lookups, policy and post-auth log:  isp / floor-reply   "
+                  "%.2f x (rounds: %s)" % (isp_reply, by_round("auth", "isp", "floor-reply")))
     if failed:
         print("\nFAILED: a run did not get the answers it must, or did not record what it "
               "answered (INVALID above): its figure means nothing")

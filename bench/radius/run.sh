@@ -9,7 +9,8 @@
 #   M           measured requests per configuration and packet kind (default 50000)
 #
 # Options:
-#   --only LIST     comma-separated subset of floor,floor-ma,files,files-ma,sql,isp (default: all)
+#   --only LIST     comma-separated subset of floor,floor-ma,floor-reply,files,files-ma,sql,isp
+#                   (default: all)
 #   --state DIR     use a copy of an ispbox state holding subscribers user000000.. with passwords
 #                   pw000000.. (as fill_store.py writes them) and the NAS 127.0.0.1, whose secret
 #                   every configuration then uses; DIR itself is never modified
@@ -45,15 +46,22 @@
 #          rlm_isp does: the BlastRADIUS fix, which draft-ietf-radext-deprecating-radius makes a
 #          MUST for every reply to an Access-Request, and which Debian 12's FreeRADIUS 3.2.1 does
 #          not do unless told to (Access-Request only)
+#   floor-reply  no lookup, but FreeRADIUS does all the work rlm_isp's Access-Accept asks of it:
+#          unlang copies the request's password into control:Cleartext-Password for pap to
+#          check, adds the reply attributes rlm_isp answers the benchmark's plan with (constants:
+#          Mikrotik-Rate-Limit, Acct-Interim-Interval, a Class of the same length) and signs.
+#          Not a target: it splits rlm_isp's cost into FreeRADIUS's share (floor-reply / floor)
+#          and the module's own (isp / floor-reply) (Access-Request only)
 #   sql    rlm_sql, stock PostgreSQL schema and queries, on a private PostgreSQL cluster
 #          (unix socket in the work directory; fsync and synchronous_commit as shipped: on)
 #   isp    rlm_isp with scripts/freeradius-config.sh's configuration (its full policy, dynamic
 #          clients from the store)
 # All servers run side by side; one is sent packets at a time. Within a round the configurations
 # take turns part by part (ISPBOX_BENCH_RADCLIENT_CHUNK packets, under a second each), so load
-# that comes and goes on the host falls on all of them alike. CPU is read from /proc/PID/stat
-# (utime+stime, all threads) of each radiusd process, and for sql of the postmaster and all its
-# children (reaped children included), before and after the round, after letting cleanup_delay
+# that comes and goes on the host falls on all of them alike. CPU is read from each radiusd
+# process's CPU clock (clock_getcpuclockid(3): all threads, in ns; split into user and system as
+# /proc/PID/stat's utime and stime are), and for sql from /proc/PID/stat of the postmaster and all
+# its children (reaped children included, in clock ticks), before and after the round, after letting cleanup_delay
 # expire so the requests' clean-up is counted too. Accounting: S = min(N, M) sessions get an Accounting-Start first (not measured),
 # then each round sends M Interim-Updates over them with growing counters. Every
 # Access-Request must be answered with Access-Accept and every Accounting-Request answered, and the
@@ -64,7 +72,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 PY=${PYTHON:-/usr/bin/python3}
-ALL_CONFIGS=(floor floor-ma files files-ma sql isp)
+ALL_CONFIGS=(floor floor-ma floor-reply files files-ma sql isp)
 SETTLE_S=6 # radiusd.conf cleanup_delay (5) + 1: requests are freed that long after the reply
 CHUNK=${ISPBOX_BENCH_RADCLIENT_CHUNK:-5000} # packets per radclient run (see gen.py split)
 
@@ -312,7 +320,7 @@ ref_conf() { # NAME AUTH_PORT ACCT_PORT AUTHORIZE PREACCT ACCOUNTING [MODULE...]
   local d="$WORK/$name/raddb" m signing=$'\t\tok'
   # FreeRADIUS computes the value when it encodes the reply (as for rlm_isp's, which adds it in
   # its post-auth).
-  if [[ $name == *-ma ]]; then signing=$'\t\tupdate reply {\n\t\t\t&Message-Authenticator := 0x00\n\t\t}'; fi
+  if [[ $name == *-ma || $name == floor-reply ]]; then signing=$'\t\tupdate reply {\n\t\t\t&Message-Authenticator := 0x00\n\t\t}'; fi
   mkdir -p "$d" "$WORK/$name/run"
   cp -a /etc/freeradius/3.0/. "$d/"
   rm -rf "$d/certs" "$d/sites-enabled" "$d/mods-enabled"
@@ -367,6 +375,17 @@ make_conf() { # NAME AUTH_PORT ACCT_PORT
     floor | floor-ma)
       ref_conf "$name" "$auth" "$acct" $'\t\tupdate control {\n\t\t\t&Auth-Type := Accept\n\t\t}' \
         $'\t\tok' $'\t\tok'
+      ;;
+    floor-reply)
+      # rlm_isp's Access-Accept for a subscriber of fill_store.py's plan, less the lookups: its
+      # Class is "ispbox:<profile>:<plan>:<fingerprint>", 32 bytes here.
+      ref_conf "$name" "$auth" "$acct" "$(
+        printf '\t\tupdate control {\n\t\t\t&Cleartext-Password := &User-Password\n'
+        printf '\t\t\t&Auth-Type := PAP\n\t\t}\n'
+        printf '\t\tupdate reply {\n\t\t\t&Mikrotik-Rate-Limit := "10M/20M"\n'
+        printf '\t\t\t&Acct-Interim-Interval := 300\n'
+        printf '\t\t\t&Class := "ispbox:normal:bench-20m:00000000"\n\t\t}'
+      )" $'\t\tok' $'\t\tok'
       ;;
     files | files-ma)
       ref_conf "$name" "$auth" "$acct" $'\t\tfiles\n\t\tpap' $'\t\tok' $'\t\tok' files
@@ -486,7 +505,8 @@ measure() {
   for name in "${names[@]}"; do
     read -r U1[$name] S1[$name] < <("$PY" "$HERE/gen.py" cpu radiusd "${RPIDS[$name]}")
     if [ "$name" = sql ]; then p1=$("$PY" "$HERE/gen.py" cpu pgtree "$PGPID"); fi
-    sum=$((sum + U1[$name] - U0[$name] + S1[$name] - S0[$name] + TCK[$name]))
+    # µs of radiusd (precise) against ticks for the others (all /proc offers for them).
+    sum=$((sum + (U1[$name] - U0[$name] + S1[$name] - S0[$name]) * TICKS / 1000000 + TCK[$name]))
   done
   t1=$(date +%s.%N)
   read -r b1 k1 < <("$PY" "$HERE/gen.py" busy)
@@ -495,7 +515,7 @@ measure() {
     # whatever the host was busy with apart from the radiusds, PostgreSQL, radclient and kernel
     # threads, over the whole round (the same figure on every configuration's line).
     "$PY" - "$kind" "$name" "$round" "$count" "$TICKS" $((U1[$name] - U0[$name])) \
-      $((S1[$name] - S0[$name])) $([ "$name" = sql ] && echo $((p1 - p0)) || echo 0) \
+      $((S1[$name] - S0[$name])) $([ "$name" = sql ] && echo $(((p1 - p0) * 1000000 / TICKS)) || echo 0) \
       "$((WALL[$name] / 1000000))e-3" "$t0" "$t1" $((b1 - b0)) $((k1 - k0)) $((sum + p1 - p0)) \
       "${ACC[$name]}" "${REJ[$name]}" "${LOS[$name]}" >>"$WORK/results.tsv" <<'EOF2'
 import sys
@@ -505,7 +525,8 @@ tps, ut, st, pg, busy, kt, ours = map(int, (tps, ut, st, pg, busy, kt, ours))
 window = float(t1) - float(t0)
 kt = max(0, kt)
 others = max(0, busy - kt - ours)
-print("\t".join(map(str, (kind, name, rnd, count, tps, ut, st, pg, wall,
+# ut, st, pg in µs; kt and others in clock ticks, as /proc/stat counts them.
+print("\t".join(map(str, (kind, name, rnd, count, 1000000, ut, st, pg, wall,
                           round(kt * 100.0 / tps / window, 1),
                           round(others * 100.0 / tps / window, 1), acc, rej, lost))))
 EOF2
@@ -519,8 +540,11 @@ EOF2
 : >"$WORK/recorded.tsv"
 echo "${CONFIGS[*]}" >"$WORK/configs"
 ACCT_CONFIGS=()
-# Accounting replies carry no Message-Authenticator: the -ma variants would measure floor again.
-for name in "${CONFIGS[@]}"; do [[ $name == files* || $name == *-ma ]] || ACCT_CONFIGS+=("$name"); done
+# Accounting replies carry no Message-Authenticator and no reply attributes: the -ma variants and
+# floor-reply would measure floor again.
+for name in "${CONFIGS[@]}"; do
+  [[ $name == files* || $name == *-ma || $name == floor-reply ]] || ACCT_CONFIGS+=("$name")
+done
 
 # All servers run side by side; only the one being measured gets packets.
 for name in "${CONFIGS[@]}"; do
@@ -623,7 +647,7 @@ for name in "${CONFIGS[@]}"; do stop_server "$name"; done
   echo "RADIUS server CPU per request: $N subscribers, $M requests per measurement, radclient -p $PARALLEL on the same host"
   echo "Access-Request: PAP, $W warm-up requests first; Interim-Update: $S sessions started first, updated round-robin"
   echo "rlm_isp, floor-ma and files-ma sign Access-Accept with Message-Authenticator (BlastRADIUS); floor and files, as shipped, do not"
-  echo "$(nproc) CPUs; freeradius $(dpkg-query -W -f='${Version}' freeradius)${PG_VERSION:+; PostgreSQL $PG_VERSION}; CPU = utime+stime from /proc ($TICKS ticks/s)"
+  echo "$(nproc) CPUs; freeradius $(dpkg-query -W -f='${Version}' freeradius)${PG_VERSION:+; PostgreSQL $PG_VERSION}; CPU = radiusd's process CPU clock (ns), PostgreSQL's utime+stime from /proc ($TICKS ticks/s)"
 } >"$WORK/header.txt"
 rc=0
 targets=()
