@@ -8,13 +8,13 @@ WORK_DIR/results.tsv, one line per measurement:
   kind config round count units_per_s rad_user rad_system pg wall_s kthread_pct others_pct
   accepted rejected lost
 (rad_user, rad_system and pg in units of 1/units_per_s seconds)
+WORK_DIR/recorded.tsv, one line per accounting configuration: config ok text
+WORK_DIR/header.txt: lines printed above the tables.
+WORK_DIR/configs: the configurations in run order, one line.
 
 Ratios between configurations are paired: the median over the rounds of this round's figure over
 the other's, taken in the same round. Load from outside moves whole rounds, and pairing cancels
 it where a ratio of two medians would not.
-WORK_DIR/recorded.tsv, one line per accounting configuration: config ok text
-WORK_DIR/header.txt: lines printed above the tables.
-WORK_DIR/configs: the configurations in run order, one line.
 
 Exit status: 0, 1 when a measurement or a recording check failed (its figure means nothing), or 4
 with --check-targets when rlm_isp misses a target.
@@ -53,18 +53,18 @@ def main(argv):
     except FileNotFoundError:
         pass
 
-    def paired(kind, a, b):
-        """Median over the rounds of a's total / b's in the same round (None if either is
-        missing)."""
+    def round_ratios(kind, a, b):
+        """a's total / b's, round by round, over the rounds both have."""
         ra = {m["round"]: m["total"] for m in rows.get((kind, a), [])}
         rb = {m["round"]: m["total"] for m in rows.get((kind, b), [])}
-        ratios = [ra[r] / rb[r] for r in sorted(ra) if r in rb and rb[r] > 0]
+        return [ra[r] / rb[r] for r in sorted(ra) if r in rb and rb[r] > 0]
+
+    def paired(kind, a, b):
+        ratios = round_ratios(kind, a, b)
         return statistics.median(ratios) if ratios else None
 
     def by_round(kind, a, b):
-        ra = {m["round"]: m["total"] for m in rows.get((kind, a), [])}
-        rb = {m["round"]: m["total"] for m in rows.get((kind, b), [])}
-        return " ".join("%.2f" % (ra[r] / rb[r]) for r in sorted(ra) if r in rb and rb[r] > 0)
+        return " ".join("%.2f" % x for x in round_ratios(kind, a, b))
 
     failed = False
     total = {}
