@@ -562,13 +562,11 @@ static rlm_rcode_t CC_HINT(nonnull) mod_accounting(void* instance, REQUEST* requ
  * only those (3.2.5 and later sign every reply to an Access-Request themselves: BlastRADIUS,
  * CVE-2024-3596). Done here rather than by an unlang update in the site: that parses "0x00" and
  * runs the interpreter for every request. */
-static void sign_reply(rlm_isp_t const* inst, REQUEST* request) {
+static void sign_reply(rlm_isp_t const* inst, REQUEST* request, int has_ma) {
   VALUE_PAIR* vp;
   static uint8_t const zeros[AUTH_VECTOR_LEN] = {0};
 
-  if (!inst->message_authenticator ||
-      fr_pair_find_by_num(request->reply->vps, PW_MESSAGE_AUTHENTICATOR, 0, TAG_ANY))
-    return;
+  if (!inst->message_authenticator || has_ma) return;
   vp = fr_pair_afrom_da(request->reply, inst->message_authenticator_da);
   if (!vp) {
     RWARN("cannot add Message-Authenticator: %s", fr_strerror());
@@ -582,31 +580,49 @@ static rlm_rcode_t CC_HINT(nonnull) mod_post_auth(void* instance, REQUEST* reque
   rlm_isp_t* inst = instance;
   text_buf user, src, why;
   char const* reason = NULL;
+  char const* user_name;
   char err[ISP_ERROR_MAX] = "";
-  int accepted;
+  int accepted, has_ma = 0;
+  unsigned int wanted; /* the reply attribute whose text is the entry's reason */
+  VALUE_PAIR const* vp;
+  VALUE_PAIR const* found = NULL;
 
   switch (request->reply->code) {
   case PW_CODE_ACCESS_ACCEPT:
     accepted = 1;
     /* Our Class says which profile (normal / isolated) the session was given. */
-    reason = attr_text(request->reply->vps, PW_CLASS, &why);
+    wanted = PW_CLASS;
     break;
   case PW_CODE_ACCESS_REJECT:
     accepted = 0;
     reason = attr_text(request->packet->vps, PW_MODULE_FAILURE_MESSAGE, &why);
-    if (!reason) reason = attr_text(request->reply->vps, PW_REPLY_MESSAGE, &why);
+    wanted = reason ? 0 : PW_REPLY_MESSAGE;
     break;
   default: /* Access-Challenge: not an outcome yet */
     return RLM_MODULE_NOOP;
   }
-  sign_reply(inst, request);
+  /* One walk over the reply for both, where a search for each cost more than the rest of this
+   * method (the first of each counts, as fr_pair_find_by_num would find it). */
+  for (vp = request->reply->vps; vp; vp = vp->next) {
+    if (vp->da->vendor != 0) continue;
+    if (vp->da->attr == PW_MESSAGE_AUTHENTICATOR) has_ma = 1;
+    if (!found && wanted && vp->da->attr == wanted) found = vp;
+  }
+  if (found) reason = vp_text(found, &why);
+  sign_reply(inst, request, has_ma);
+
+  /* The server keeps the request's User-Name at hand (a policy may have pointed it at
+   * Stripped-User-Name instead: then it is searched for). */
+  vp = request->username;
+  user_name = vp && vp->da->vendor == 0 && vp->da->attr == PW_USER_NAME
+                  ? vp_text(vp, &user)
+                  : attr_text(request->packet->vps, PW_USER_NAME, &user);
 
   /* ISP_REJECT turns an accept into a reject (e.g. no address left); the server then runs
    * Post-Auth-Type REJECT, which calls us again with accepted = 0. */
   return rcode_of(request, "post-auth",
-                  isp_core_post_auth(inst->core,
-                                     attr_text(request->packet->vps, PW_USER_NAME, &user),
-                                     packet_src(request, &src), accepted, reason, err, sizeof err),
+                  isp_core_post_auth(inst->core, user_name, packet_src(request, &src), accepted,
+                                     reason, err, sizeof err),
                   err);
 }
 

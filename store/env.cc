@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "store/env.h"
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -13,6 +14,11 @@
 
 namespace ispbox::store {
 namespace {
+
+uint64_t nextInstanceId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
 
 constexpr std::string_view kTableNames[kTableCount] = {
     "meta",
@@ -133,6 +139,10 @@ std::optional<std::string_view> ReadTxn::get(Table table, std::string_view key) 
   if (rc == MDB_NOTFOUND) return std::nullopt;
   check(rc, "read");
   return fromVal(v);
+}
+
+uint64_t ReadTxn::snapshotId() const noexcept {
+  return mdb_txn_id(txn_);
 }
 
 uint64_t ReadTxn::count(Table table) const {
@@ -261,7 +271,7 @@ bool Cursor::seekAfter(std::string_view after) {
 
 // ---- Env ----
 
-Env::Env(const EnvOptions& options) : options_(options) {}
+Env::Env(const EnvOptions& options) : options_(options), instance_id_(nextInstanceId()) {}
 
 Env::~Env() {
   for (const IdleReader& r : idle_readers_)

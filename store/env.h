@@ -119,6 +119,9 @@ public:
   uint64_t count(Table table) const;
   MDB_txn* raw() const { return txn_; }
   const Env& env() const { return *env_; }
+  // The id of the committed transaction this snapshot shows: two read transactions of one Env
+  // with the same id read the same data.
+  uint64_t snapshotId() const noexcept;
 
 protected:
   ReadTxn(const Env* env, MDB_txn* txn, std::shared_lock<std::shared_timed_mutex> guard,
@@ -225,6 +228,9 @@ public:
   void releaseIdleSnapshots() const;
   // The id of the newest committed transaction, by any process.
   uint64_t lastCommitted() const noexcept;
+  // Unique to this Env among all opened in the process (an address may be reused): with
+  // ReadTxn::snapshotId, it names what a snapshot holds.
+  uint64_t instanceId() const noexcept { return instance_id_; }
 
 private:
   explicit Env(const EnvOptions& options);
@@ -242,6 +248,7 @@ private:
   friend class ReadTxn;
 
   EnvOptions options_;
+  const uint64_t instance_id_;
   MDB_env* env_ = nullptr;
   MDB_dbi dbis_[kTableCount] = {};
   uint32_t schema_version_ = 0;

@@ -20,16 +20,21 @@ uint64_t counterValue(const ReadTxn& txn, std::string_view counter) {
 namespace {
 // Entries [first, last] were just appended: past each multiple of kTrimBatch, the entries older
 // than the newest `keep` go.
+// Deleted through one cursor at the table's start, so no deletion searches from the root.
 void trimLog(WriteTxn& txn, Table table, uint64_t first, uint64_t last, uint64_t keep) {
   if (keep == 0 || last <= keep || (last / kTrimBatch) * kTrimBatch < first) return;
-  std::vector<std::string> doomed;
-  {
-    Cursor cur(txn, table);
-    for (bool ok = cur.first(); ok && decodeSeq(cur.key()) <= last - keep; ok = cur.next())
-      doomed.emplace_back(cur.key());
+  MDB_cursor* raw = nullptr;
+  check(mdb_cursor_open(txn.raw(), txn.env().dbi(table), &raw), "cursor");
+  const std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)> cursor(raw, mdb_cursor_close);
+  MDB_val k, v;
+  // After mdb_cursor_del the cursor is on the entry that followed, which MDB_NEXT returns.
+  int rc = mdb_cursor_get(raw, &k, &v, MDB_FIRST);
+  for (; rc == 0; rc = mdb_cursor_get(raw, &k, &v, MDB_NEXT)) {
+    if (decodeSeq(std::string_view(static_cast<const char*>(k.mv_data), k.mv_size)) > last - keep)
+      return;
+    check(mdb_cursor_del(raw, 0), "trim");
   }
-  for (const auto& k : doomed)
-    txn.erase(table, k);
+  if (rc != MDB_NOTFOUND) check(rc, "trim");
 }
 } // namespace
 
@@ -42,7 +47,7 @@ uint64_t appendToLog(WriteTxn& txn, Table table, std::string_view counter, std::
 }
 
 uint64_t appendToLog(WriteTxn& txn, Table table, std::string_view counter,
-                     const std::vector<std::string>& values, uint64_t keep) {
+                     const std::vector<std::string_view>& values, uint64_t keep) {
   if (values.empty()) return 0;
   const uint64_t first = txn.nextSequence(counter, values.size());
   // One cursor for the whole batch: it stays at the end of the table, so no append searches.

@@ -25,7 +25,7 @@ uint64_t appendToLog(WriteTxn& txn, Table table, std::string_view counter, std::
 // The same for several entries, in order: one counter update for all. Returns the first's
 // sequence number (0 when values is empty).
 uint64_t appendToLog(WriteTxn& txn, Table table, std::string_view counter,
-                     const std::vector<std::string>& values, uint64_t keep);
+                     const std::vector<std::string_view>& values, uint64_t keep);
 
 // Newest first: entries with seq < before (0 = from the newest), up to limit, that match.
 template <class Msg>

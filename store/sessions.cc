@@ -232,7 +232,8 @@ void appendPostAuth(WriteTxn& txn, const pb::PostAuth& entry, uint64_t keep) {
   appendToLog(txn, Table::PostAuthLog, kPostAuthCounter, encode(entry), keep);
 }
 
-void appendPostAuthRecords(WriteTxn& txn, const std::vector<std::string>& records, uint64_t keep) {
+void appendPostAuthRecords(WriteTxn& txn, const std::vector<std::string_view>& records,
+                           uint64_t keep) {
   appendToLog(txn, Table::PostAuthLog, kPostAuthCounter, records, keep);
 }
 

@@ -84,7 +84,8 @@ std::vector<std::pair<std::string, pb::Usage>> listUsage(const ReadTxn& txn,
 // ---- post-auth log ----
 void appendPostAuth(WriteTxn& txn, const pb::PostAuth& entry, uint64_t keep);
 // Several entries, already encoded, in order, with one counter update.
-void appendPostAuthRecords(WriteTxn& txn, const std::vector<std::string>& records, uint64_t keep);
+void appendPostAuthRecords(WriteTxn& txn, const std::vector<std::string_view>& records,
+                           uint64_t keep);
 std::vector<std::pair<uint64_t, pb::PostAuth>>
 listPostAuth(const ReadTxn& txn, uint64_t before, size_t limit,
              const std::function<bool(const pb::PostAuth&)>& match);

@@ -95,7 +95,7 @@ private:
   int64_t reconcile(const store::ReadTxn& txn, const std::string& username, int64_t now,
                     const std::string& trigger);
   void send(const store::ReadTxn& txn, const std::string& key, const store::pb::Session& session,
-            radius::Code code, std::vector<std::pair<std::string, std::string>> policy_attrs,
+            radius::Code code, std::vector<std::pair<std::string_view, std::string>> policy_attrs,
             const std::string& profile, const std::string& fingerprint, const std::string& trigger,
             const std::string& actor);
   void onResult(const std::shared_ptr<Action>& action, const radius::CoaResult& result);

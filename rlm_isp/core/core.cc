@@ -82,13 +82,8 @@ std::string octets(std::string_view text) {
   return out;
 }
 
-// A post-auth log entry waiting for the writer: plain strings (short ones need no allocation);
-// the record is built by the writer thread, off the request path.
-struct PendingPostAuth {
-  int64_t at_ms = 0;
-  bool accepted = false;
-  std::string username, nas_ip, profile, reason;
-};
+// A RADIUS attribute holds at most 253 bytes: a guard, not a limit anyone meets.
+constexpr size_t kPostAuthFieldMax = 1024;
 
 // An Accounting-Request waiting to be part of a group commit (see isp_core::account).
 struct AcctJob {
@@ -131,9 +126,12 @@ struct isp_core {
   // Post-auth entries wait here and are written together: a durable write per Access-Request
   // would cost more than the whole authorization. Losing the last fraction of a second of this
   // log in a crash is acceptable; sessions and usage are written before the NAS is answered.
+  // Each entry is encoded by the request's thread (store::appendPostAuthRecord) and appended to
+  // `pending` behind its length, so the lock is held for a copy of some 60 bytes.
   std::mutex mutex;
   std::condition_variable wake;
-  std::vector<PendingPostAuth> pending;
+  std::string pending;
+  size_t pending_count = 0;
   bool stopping = false;
   std::atomic<bool> flush_now{false};
   std::thread worker;
@@ -404,8 +402,8 @@ struct isp_core {
 
   void run() {
     int64_t next_sweep = ispbox::timeutil::nowSeconds() + kSweepEvery_s;
-    std::vector<PendingPostAuth> batch; // swapped with pending: both keep their capacity
-    std::vector<std::string> records;
+    std::string batch; // swapped with pending: both keep their capacity
+    std::vector<std::string_view> records;
     // Snapshots the store keeps for the next request are let go at least this often, so writers
     // (ispboxd) can reuse the pages freed since, whatever the commit interval.
     const auto tick = std::min<std::chrono::milliseconds>(flush_every, kReleaseSnapshotsEvery);
@@ -414,11 +412,11 @@ struct isp_core {
     std::unique_lock lock(mutex);
     while (true) {
       wake.wait_for(lock, tick,
-                    [this] { return stopping || pending.size() >= kBatch || flush_now; });
+                    [this] { return stopping || pending_count >= kBatch || flush_now; });
       const auto now_steady = std::chrono::steady_clock::now();
       const bool due = now_steady >= next_flush && (journal_dirty.load(std::memory_order_relaxed) ||
                                                     now_steady >= next_postauth);
-      if (!stopping && pending.size() < kBatch && !flush_now && !due) {
+      if (!stopping && pending_count < kBatch && !flush_now && !due) {
         lock.unlock();
         env->releaseIdleSnapshots();
         lock.lock();
@@ -430,28 +428,12 @@ struct isp_core {
       flush_now = false;
       batch.clear();
       batch.swap(pending);
+      pending_count = 0;
       const bool last = stopping;
       lock.unlock();
       env->releaseIdleSnapshots();
       try {
-        if (!batch.empty()) {
-          // One message reused for all: its strings keep their buffers from entry to entry.
-          records.resize(batch.size());
-          pb::PostAuth e;
-          for (size_t i = 0; i < batch.size(); ++i) {
-            const PendingPostAuth& p = batch[i];
-            e.set_at_ms(p.at_ms);
-            e.set_username(p.username);
-            e.set_nas_ip(p.nas_ip);
-            e.set_accepted(p.accepted);
-            e.set_profile(p.profile);
-            e.set_reason(p.reason);
-            records[i].clear();
-            if (!e.SerializeToString(&records[i])) throw std::runtime_error("post-auth encode");
-          }
-        } else {
-          records.clear();
-        }
+        splitRecords(batch, &records);
         flush(records);
         // AAA must keep its session table right without ispboxd.
         const int64_t now = ispbox::timeutil::nowSeconds();
@@ -465,12 +447,32 @@ struct isp_core {
         // Nowhere to report from this thread; the next batch tries again.
       }
       lock.lock();
-      if (last && pending.empty()) return;
+      if (last && pending_count == 0) return;
+    }
+  }
+
+  // Queues one post-auth entry's record for the background thread.
+  void queuePostAuth(std::string_view record) {
+    char len[2] = {static_cast<char>(record.size() >> 8), static_cast<char>(record.size())};
+    std::lock_guard lock(mutex);
+    pending.append(len, 2);
+    pending.append(record);
+    if (++pending_count >= kBatch) wake.notify_one();
+  }
+
+  // The records queuePostAuth put in `bytes`.
+  static void splitRecords(std::string_view bytes, std::vector<std::string_view>* out) {
+    out->clear();
+    while (bytes.size() >= 2) {
+      const size_t n =
+          static_cast<unsigned char>(bytes[0]) << 8 | static_cast<unsigned char>(bytes[1]);
+      out->push_back(bytes.substr(2, n));
+      bytes.remove_prefix(std::min(bytes.size(), 2 + n));
     }
   }
 
   // One commit for the journal's records and the post-auth entries.
-  void flush(const std::vector<std::string>& postauth) {
+  void flush(const std::vector<std::string_view>& postauth) {
     std::lock_guard commit(commit_mutex);
     SealedJournal sealed(journal.get());
     if (sealed.records.empty() && postauth.empty()) return;
@@ -556,7 +558,7 @@ isp_code_t isp_core_authorize(isp_core_t* core, const isp_auth_request_t* reques
         throw std::length_error("more reply attributes than the ABI allows");
       isp_pair_t& p = result->reply[result->reply_count++];
       if (!copyOut(name, p.name, sizeof p.name) || !copyOut(value, p.value, sizeof p.value))
-        throw std::length_error("reply attribute " + name + " too long");
+        throw std::length_error("reply attribute " + std::string(name) + " too long");
     }
     return result->code = ISP_OK;
   } catch (...) {
@@ -607,19 +609,22 @@ isp_code_t isp_core_post_auth(isp_core_t* core, const char* user_name, const cha
                               int accepted, const char* reason, char* err, size_t errlen) noexcept {
   try {
     if (!core) throw std::invalid_argument("isp_core_post_auth: null argument");
-    PendingPostAuth e;
+    store::PostAuthFields e;
     e.at_ms = ispbox::timeutil::nowMillis();
     e.username = sv(user_name);
     e.nas_ip = sv(nas_ip);
     e.accepted = accepted != 0;
+    std::string decoded; // e.profile may point into it
     if (accepted) {
       // "ispbox:<profile>:<plan>", our Class.
       std::string_view cls = sv(reason);
-      std::string decoded;
       if (cls.starts_with("0x")) cls = decoded = octets(cls);
       const auto first = cls.find(':'), second = cls.find(':', first + 1);
       if (cls.starts_with("ispbox:") && second != std::string_view::npos)
         e.profile = cls.substr(first + 1, second - first - 1);
+      // Only a profile we name: the log's profile field is text, and the Class came back from
+      // whatever the reply held.
+      if (!aaa::parseProfile(e.profile) && e.profile != aaa::kVoucherProfile) e.profile = {};
       // A voucher's clock starts at its first login whose password was right, so written here
       // (after authentication), before the Access-Accept leaves.
       if (e.profile == aaa::kVoucherProfile)
@@ -640,11 +645,13 @@ isp_code_t isp_core_post_auth(isp_core_t* core, const char* user_name, const cha
         txn.commit();
       }
     }
-    {
-      std::lock_guard lock(core->mutex);
-      core->pending.push_back(std::move(e));
-      if (core->pending.size() >= isp_core::kBatch) core->wake.notify_one();
-    }
+    // Bounded, so an entry always fits queuePostAuth's two-byte length.
+    e.username = e.username.substr(0, kPostAuthFieldMax);
+    e.reason = e.reason.substr(0, kPostAuthFieldMax);
+    thread_local std::string record; // keeps its capacity from request to request
+    record.clear();
+    store::appendPostAuthRecord(e, &record);
+    core->queuePostAuth(record);
     copyOut("", err, errlen);
     return ISP_OK;
   } catch (...) {

@@ -49,11 +49,11 @@ std::string mikrotikRateLimit(uint64_t download_bps, uint64_t upload_bps, const 
   return out;
 }
 
-std::optional<std::string> isolationReason(const pb::Subscriber& s, const pb::Plan& plan,
+std::optional<std::string> isolationReason(const store::SubscriberView& s, const pb::Plan& plan,
                                            uint64_t month_usage_bytes, int64_t now) {
-  if (s.status() == pb::SUSPENDED) return "suspended";
-  if (s.status() == pb::ISOLATED) return "isolated";
-  if (s.expires_at() != 0 && now >= s.expires_at() + static_cast<int64_t>(plan.grace_s()))
+  if (s.status == pb::SUSPENDED) return "suspended";
+  if (s.status == pb::ISOLATED) return "isolated";
+  if (s.expires_at != 0 && now >= s.expires_at + static_cast<int64_t>(plan.grace_s()))
     return "expired";
   if (plan.data_cap_bytes() != 0 && month_usage_bytes >= plan.data_cap_bytes())
     return "data cap reached";
@@ -98,8 +98,8 @@ UsageNow usageNow(const store::ReadTxn& txn, std::string_view username, int64_t 
   return usageNow(txn, username, periods.day, periods.month);
 }
 
-ProfileDecision decideProfile(const pb::Subscriber& s, const pb::Plan& plan, const UsageNow& usage,
-                              int64_t now) {
+ProfileDecision decideProfile(const store::SubscriberView& s, const pb::Plan& plan,
+                              const UsageNow& usage, int64_t now) {
   if (auto why = isolationReason(s, plan, usage.month_bytes, now))
     return {plan.isolation().reject() ? Profile::Blocked : Profile::Isolated, *why};
   const auto& q = plan.quota();
@@ -153,7 +153,7 @@ std::string profilePool(const pb::Plan& plan, Profile profile) {
 std::string coaFingerprint(const Attributes& coa) {
   std::string text;
   for (const auto& [name, value] : coa)
-    text += name + "=" + value + "\n";
+    text.append(name).append("=").append(value).append("\n");
   return crypto::sha256Hex(text).substr(0, 8);
 }
 
@@ -179,7 +179,7 @@ std::optional<ClassTag> parseClass(std::string_view cls) {
   return t;
 }
 
-Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
+Attributes sessionAttributes(const store::SubscriberView& s, const pb::Plan& plan, Profile profile,
                              uint64_t month_usage_bytes, int64_t now,
                              const PolicyOptions& options) {
   Attributes coa = coaAttributes(plan, profile);
@@ -187,7 +187,7 @@ Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Prof
   return sessionAttributes(s, plan, profile, std::move(coa), cls, month_usage_bytes, now, options);
 }
 
-Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
+Attributes sessionAttributes(const store::SubscriberView& s, const pb::Plan& plan, Profile profile,
                              Attributes coa, std::string_view class_value,
                              uint64_t month_usage_bytes, int64_t now,
                              const PolicyOptions& options) {
@@ -196,8 +196,8 @@ Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Prof
   if (profile != Profile::Isolated) {
     // The session ends when isolation is due, so the next dial lands in isolation even when
     // ispboxd is not running to move it.
-    if (s.expires_at() != 0) {
-      const int64_t until = s.expires_at() + static_cast<int64_t>(plan.grace_s()) - now;
+    if (s.expires_at != 0) {
+      const int64_t until = s.expires_at + static_cast<int64_t>(plan.grace_s()) - now;
       a.emplace_back("Session-Timeout",
                      std::to_string(std::clamp<int64_t>(until, 1, kMaxSessionTimeout)));
     }
@@ -288,13 +288,60 @@ bool PolicyCache::anyMeteredPlan(const store::ReadTxn& txn) {
   return any;
 }
 
+namespace {
+// What the last snapshot this thread read said about a NAS and a plan. Two snapshots of one Env
+// with the same transaction id hold the same data, so the next request in the same snapshot gets
+// the same answers without the lookups (and without the cache's lock); a commit, which gives
+// later snapshots a new id, starts over. Only what was found is remembered.
+struct SnapshotMemo {
+  uint64_t nas_env = 0, nas_snapshot = 0;
+  std::string nas_ip;
+  uint64_t plan_env = 0, plan_snapshot = 0;
+  std::string plan_name;
+  std::shared_ptr<const PolicyCache::Plan> plan;
+  int plan_borrowers = 0; // PlanRefs using `plan` without a reference of their own: keep it
+};
+thread_local SnapshotMemo memo;
+} // namespace
+
+bool nasRegistered(const store::ReadTxn& txn, std::string_view nas_ip, PolicyCache* cache) {
+  if (!cache) return txn.get(store::Table::NasByIp, nas_ip).has_value();
+  SnapshotMemo& m = memo;
+  const uint64_t env = txn.env().instanceId(), snapshot = txn.snapshotId();
+  if (m.nas_env == env && m.nas_snapshot == snapshot && m.nas_ip == nas_ip) return true;
+  if (!txn.get(store::Table::NasByIp, nas_ip)) return false;
+  m.nas_env = env;
+  m.nas_snapshot = snapshot;
+  m.nas_ip = nas_ip;
+  return true;
+}
+
 PlanRef::PlanRef(const store::ReadTxn& txn, std::string_view name, PolicyCache* cache) {
   if (!cache) {
     if ((decoded_ = store::getPlan(txn, name))) plan_ = &*decoded_;
+    return;
+  }
+  SnapshotMemo& m = memo;
+  const uint64_t env = txn.env().instanceId(), snapshot = txn.snapshotId();
+  if (m.plan && m.plan_env == env && m.plan_snapshot == snapshot && m.plan_name == name) {
+    entry_ = m.plan.get();
+    borrowed_ = true;
+    ++m.plan_borrowers;
   } else if (auto stored = txn.get(store::Table::Plans, name)) {
     cached_ = cache->plan(name, *stored);
-    plan_ = &cached_->plan;
+    entry_ = cached_.get();
+    if (m.plan_borrowers == 0) {
+      m.plan_env = env;
+      m.plan_snapshot = snapshot;
+      m.plan_name = name;
+      m.plan = cached_;
+    }
   }
+  if (entry_) plan_ = &entry_->plan;
+}
+
+PlanRef::~PlanRef() {
+  if (borrowed_) --memo.plan_borrowers;
 }
 
 bool leaseAddress(store::Env& env, AuthDecision& d, const std::string& pool,
@@ -322,25 +369,28 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
     auto txn = env.read();
     // Only whether the NAS exists matters here: its index entry, written and removed with the
     // record in one transaction, says so without reading the record.
-    if (!txn.get(store::Table::NasByIp, req.nas_ip))
+    if (!nasRegistered(txn, req.nas_ip, cache))
       return reject("NAS " + std::string(req.nas_ip) + " is not registered");
-    // Decoded into this thread's message: after the first request its strings reuse their
-    // buffers, so a decode allocates nothing and there is no arena to set up and tear down.
-    thread_local pb::Subscriber s;
-    if (req.user_name.empty() || !store::getSubscriber(txn, req.user_name, &s))
-      return authorizeVoucher(env, std::move(txn), req, now, options); // or "Unknown user"
-    if (s.status() == pb::TERMINATED) return reject("Account terminated");
-    if (!s.mac().empty()) {
+    // Read in place (store/wire.h): views into the snapshot's page, nothing copied.
+    const auto stored =
+        req.user_name.empty() ? std::nullopt : txn.get(store::Table::Subscribers, req.user_name);
+    if (!stored) return authorizeVoucher(env, std::move(txn), req, now, options); // or unknown
+    store::SubscriberView s;
+    if (!store::viewSubscriber(*stored, &s))
+      throw store::StoreError(store::StoreError::Code::Corrupt,
+                              "cannot decode subscriber " + std::string(req.user_name));
+    if (s.status == pb::TERMINATED) return reject("Account terminated");
+    if (!s.mac.empty()) {
       auto mac = net::normalizeMac(req.calling_station_id);
-      if (!mac || *mac != s.mac()) return reject("Device not allowed for this account");
+      if (!mac || *mac != s.mac) return reject("Device not allowed for this account");
     }
-    const PlanRef plan_ref(txn, s.plan(), cache);
+    const PlanRef plan_ref(txn, s.plan, cache);
     const pb::Plan* plan = plan_ref.get();
     if (!plan) return reject("Account has no valid plan");
 
     // Usage only matters to a plan with a data cap or a quota: the others skip two reads.
     UsageNow usage;
-    if (isMetered(*plan)) usage = usageNow(txn, s.username(), now, cache);
+    if (isMetered(*plan)) usage = usageNow(txn, s.username, now, cache);
     const ProfileDecision decision = decideProfile(s, *plan, usage, now);
     if (decision.profile == Profile::Blocked) {
       const std::string& why = decision.reason;
@@ -351,16 +401,16 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
     }
 
     // Sessions nobody has heard of for several interim intervals are dead: they do not count.
-    const uint32_t limit = s.simultaneous_use() ? s.simultaneous_use() : 1;
+    const uint32_t limit = s.simultaneous_use ? s.simultaneous_use : 1;
     uint32_t live = 0;
-    for (const auto& ks : store::liveSessionsOf(txn, s.username()))
+    for (const auto& ks : store::liveSessionsOf(txn, s.username))
       if (!store::isStale(ks.session, now, options.stale_misses, options.default_interim_s)) ++live;
     if (live >= limit)
       return reject("Already online (" + std::to_string(live) + " of " + std::to_string(limit) +
                     " sessions)");
 
     d.verdict = Verdict::Accept;
-    d.password = s.password();
+    d.password = s.password;
     d.profile = profileName(decision.profile);
     d.reason = decision.reason;
     if (const PolicyCache::Plan* cached = plan_ref.cached()) {
@@ -372,8 +422,8 @@ AuthDecision authorize(store::Env& env, const AuthRequest& req, int64_t now,
     }
 
     const std::string pool = profilePool(*plan, decision.profile);
-    if (!s.static_ip().empty()) {
-      d.reply.emplace_back("Framed-IP-Address", s.static_ip());
+    if (!s.static_ip.empty()) {
+      d.reply.emplace_back("Framed-IP-Address", s.static_ip);
     } else if (!pool.empty()) {
       // A pool ispbox manages gets an address from us; any other name is the router's pool.
       if (txn.get(store::Table::Pools, pool))

@@ -16,6 +16,7 @@
 
 #include "store/codec.h"
 #include "store/env.h"
+#include "store/wire.h"
 
 namespace ispbox::aaa {
 
@@ -36,7 +37,9 @@ struct AuthRequest {
 
 enum class Verdict { Accept, Reject, NotFound };
 
-using Attributes = std::vector<std::pair<std::string, std::string>>;
+// A reply or CoA attribute by its dictionary name and value as text. Names are always string
+// literals (static storage), so building a reply copies and allocates only values.
+using Attributes = std::vector<std::pair<std::string_view, std::string>>;
 
 struct AuthDecision {
   Verdict verdict = Verdict::Reject;
@@ -57,7 +60,9 @@ std::string formatRate(uint64_t bps);
 
 // Why a subscriber is isolated right now, or nullopt when it is not: suspended, isolated, past
 // expiry plus the plan's grace, or over the plan's monthly data cap.
-std::optional<std::string> isolationReason(const pb::Subscriber& s, const pb::Plan& plan,
+// The subscriber as a store::SubscriberView: read straight from its record on the request path,
+// or viewOf() a pb::Subscriber (the overloads below).
+std::optional<std::string> isolationReason(const store::SubscriberView& s, const pb::Plan& plan,
                                            uint64_t month_usage_bytes, int64_t now);
 
 // The service profile a subscriber gets right now. RADIUS puts a new session into it; ispboxd
@@ -88,15 +93,24 @@ struct ProfileDecision {
   Profile profile = Profile::Normal;
   std::string reason; // why it is not Normal ("suspended", "daily quota reached", ...)
 };
-ProfileDecision decideProfile(const pb::Subscriber& s, const pb::Plan& plan, const UsageNow& usage,
-                              int64_t now);
+ProfileDecision decideProfile(const store::SubscriberView& s, const pb::Plan& plan,
+                              const UsageNow& usage, int64_t now);
+inline ProfileDecision decideProfile(const pb::Subscriber& s, const pb::Plan& plan,
+                                     const UsageNow& usage, int64_t now) {
+  return decideProfile(store::viewOf(s), plan, usage, now);
+}
 
 // The attributes an accepted session of `s` gets in `profile` now.
-Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
+Attributes sessionAttributes(const store::SubscriberView& s, const pb::Plan& plan, Profile profile,
                              uint64_t month_usage_bytes, int64_t now, const PolicyOptions& options);
+inline Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
+                                    uint64_t month_usage_bytes, int64_t now,
+                                    const PolicyOptions& options) {
+  return sessionAttributes(store::viewOf(s), plan, profile, month_usage_bytes, now, options);
+}
 // The same, given coaAttributes(plan, profile) and the Class that goes with it (formatClass with
 // its coaFingerprint).
-Attributes sessionAttributes(const pb::Subscriber& s, const pb::Plan& plan, Profile profile,
+Attributes sessionAttributes(const store::SubscriberView& s, const pb::Plan& plan, Profile profile,
                              Attributes coa, std::string_view class_value,
                              uint64_t month_usage_bytes, int64_t now, const PolicyOptions& options);
 
@@ -156,20 +170,29 @@ private:
 // A data cap or a quota: the plan's subscribers' usage matters.
 bool isMetered(const pb::Plan& plan);
 
-// Plan `name` as read in a snapshot: from the cache when there is one, else decoded here.
+// Plan `name` as read in a snapshot: from the cache when there is one, else decoded here. With a
+// cache, the plan this thread last used in the same snapshot is taken without reading the store
+// or locking the cache (see policy.cc's SnapshotMemo).
 class PlanRef {
 public:
   PlanRef(const store::ReadTxn& txn, std::string_view name, PolicyCache* cache);
+  ~PlanRef();
   PlanRef(const PlanRef&) = delete;
   PlanRef& operator=(const PlanRef&) = delete;
-  const pb::Plan* get() const { return plan_; }                     // null: no such plan
-  const PolicyCache::Plan* cached() const { return cached_.get(); } // null without a cache
+  const pb::Plan* get() const { return plan_; }              // null: no such plan
+  const PolicyCache::Plan* cached() const { return entry_; } // null without a cache
 
 private:
-  std::shared_ptr<const PolicyCache::Plan> cached_;
+  std::shared_ptr<const PolicyCache::Plan> cached_; // empty when borrowed from the memo
+  const PolicyCache::Plan* entry_ = nullptr;
+  bool borrowed_ = false;
   std::optional<pb::Plan> decoded_;
   const pb::Plan* plan_ = nullptr;
 };
+
+// Whether a NAS with this address is registered in the snapshot; with a cache, remembered for the
+// rest of the snapshot by this thread.
+bool nasRegistered(const store::ReadTxn& txn, std::string_view nas_ip, PolicyCache* cache);
 
 // Takes an address from an ispbox pool for an accepted request (its own write transaction) and
 // adds it to the reply; false when the pool has none free.

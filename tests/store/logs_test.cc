@@ -226,11 +226,13 @@ TEST(StoreLogs, BatchAppendsAreNumberedInOrderAndTrimmed) {
   auto env = openEnv(dir.path());
   auto txn = env->write();
   EXPECT_EQ(appendToLog(txn, Table::PostAuthLog, "test", "first", 1000), 1u);
-  std::vector<std::string> batch;
+  std::vector<std::string> values;
   for (int i = 0; i < 2500; ++i)
-    batch.push_back("v" + std::to_string(i));
+    values.push_back("v" + std::to_string(i));
+  const std::vector<std::string_view> batch(values.begin(), values.end());
   EXPECT_EQ(appendToLog(txn, Table::PostAuthLog, "test", batch, 1000), 2u);
-  EXPECT_EQ(appendToLog(txn, Table::PostAuthLog, "test", std::vector<std::string>{}, 1000), 0u);
+  EXPECT_EQ(appendToLog(txn, Table::PostAuthLog, "test", std::vector<std::string_view>{}, 1000),
+            0u);
   EXPECT_EQ(appendToLog(txn, Table::PostAuthLog, "test", "last", 1000), 2502u);
   txn.commit();
   auto r = env->read();
