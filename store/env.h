@@ -119,9 +119,11 @@ public:
   uint64_t count(Table table) const;
   MDB_txn* raw() const { return txn_; }
   const Env& env() const { return *env_; }
-  // The id of the committed transaction this snapshot shows: two read transactions of one Env
-  // with the same id read the same data.
+  // Of a read-only transaction: the id of the committed transaction it shows; two read-only
+  // transactions of one Env with the same id read the same data. (A write transaction's id is
+  // the one it would commit under, which an aborted one leaves to the next writer.)
   uint64_t snapshotId() const noexcept;
+  bool readOnly() const noexcept { return read_only_; }
 
 protected:
   ReadTxn(const Env* env, MDB_txn* txn, std::shared_lock<std::shared_timed_mutex> guard,

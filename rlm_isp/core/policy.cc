@@ -289,10 +289,11 @@ bool PolicyCache::anyMeteredPlan(const store::ReadTxn& txn) {
 }
 
 namespace {
-// What the last snapshot this thread read said about a NAS and a plan. Two snapshots of one Env
-// with the same transaction id hold the same data, so the next request in the same snapshot gets
-// the same answers without the lookups (and without the cache's lock); a commit, which gives
-// later snapshots a new id, starts over. Only what was found is remembered.
+// What the last read-only snapshot this thread read said about a NAS and a plan. Two snapshots of
+// one Env with the same transaction id hold the same data, so the next request in the same
+// snapshot gets the same answers without the lookups (and without the cache's lock); a commit,
+// which gives later snapshots a new id, starts over. Only what was found is remembered, and
+// nothing a write transaction read (see ReadTxn::snapshotId).
 struct SnapshotMemo {
   uint64_t nas_env = 0, nas_snapshot = 0;
   std::string nas_ip;
@@ -305,7 +306,7 @@ thread_local SnapshotMemo memo;
 } // namespace
 
 bool nasRegistered(const store::ReadTxn& txn, std::string_view nas_ip, PolicyCache* cache) {
-  if (!cache) return txn.get(store::Table::NasByIp, nas_ip).has_value();
+  if (!cache || !txn.readOnly()) return txn.get(store::Table::NasByIp, nas_ip).has_value();
   SnapshotMemo& m = memo;
   const uint64_t env = txn.env().instanceId(), snapshot = txn.snapshotId();
   if (m.nas_env == env && m.nas_snapshot == snapshot && m.nas_ip == nas_ip) return true;
@@ -322,15 +323,17 @@ PlanRef::PlanRef(const store::ReadTxn& txn, std::string_view name, PolicyCache* 
     return;
   }
   SnapshotMemo& m = memo;
+  const bool snapshot_known = txn.readOnly(); // a write transaction's id names no snapshot
   const uint64_t env = txn.env().instanceId(), snapshot = txn.snapshotId();
-  if (m.plan && m.plan_env == env && m.plan_snapshot == snapshot && m.plan_name == name) {
+  if (snapshot_known && m.plan && m.plan_env == env && m.plan_snapshot == snapshot &&
+      m.plan_name == name) {
     entry_ = m.plan.get();
     borrowed_ = true;
     ++m.plan_borrowers;
   } else if (auto stored = txn.get(store::Table::Plans, name)) {
     cached_ = cache->plan(name, *stored);
     entry_ = cached_.get();
-    if (m.plan_borrowers == 0) {
+    if (snapshot_known && m.plan_borrowers == 0) {
       m.plan_env = env;
       m.plan_snapshot = snapshot;
       m.plan_name = name;

@@ -75,6 +75,33 @@ protected:
   PolicyCache cache_;
 };
 
+// rlm_isp's cache remembers a snapshot's NAS and plan per thread (policy.cc's SnapshotMemo): what
+// a later snapshot holds is never answered from an earlier one, even one under the same
+// transaction id, which an abandoned write transaction leaves to the next writer.
+TEST_F(Policy, RememberedAnswersNeverOutliveTheirSnapshot) {
+  addSubscriber("memo");
+  EXPECT_EQ(attr(auth("memo").reply, "Mikrotik-Rate-Limit"), "10M/20M");
+  {
+    auto txn = env_->write();
+    pb::Plan changed = plan_;
+    changed.set_download_bps(1000000);
+    store::putPlan(txn, changed, store::WriteMode::Replace);
+    const PlanRef ref(txn, "home", &cache_); // reads its own change
+    ASSERT_NE(ref.get(), nullptr);
+    EXPECT_EQ(ref.get()->download_bps(), 1000000u);
+  } // abandoned
+  updatePlan([](pb::Plan& p) { p.set_download_bps(50000000); });
+  EXPECT_EQ(attr(auth("memo").reply, "Mikrotik-Rate-Limit"), "10M/50M");
+  {
+    auto txn = env_->write();
+    ASSERT_TRUE(store::deleteNas(txn, "r1"));
+    txn.commit();
+  }
+  const AuthDecision d = auth("memo");
+  EXPECT_EQ(d.verdict, Verdict::Reject);
+  EXPECT_EQ(d.reason, "NAS 192.0.2.1 is not registered");
+}
+
 TEST(RateLimit, FormatsInMikrotikOrderRxIsUpload) {
   pb::Plan p;
   EXPECT_EQ(formatRate(20000000), "20M");
