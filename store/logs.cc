@@ -18,14 +18,22 @@ uint64_t counterValue(const ReadTxn& txn, std::string_view counter) {
 } // namespace
 
 namespace {
-// Entries [first, last] were just appended: past each multiple of kTrimBatch, the entries older
-// than the newest `keep` go.
-// Deleted through one cursor at the table's start, so no deletion searches from the root.
-void trimLog(WriteTxn& txn, Table table, uint64_t first, uint64_t last, uint64_t keep) {
-  if (keep == 0 || last <= keep || (last / kTrimBatch) * kTrimBatch < first) return;
+using RawCursor = std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)>;
+
+// A cursor for writing through: it stays where the last write left it, so the next write next to
+// it needs no search from the root.
+RawCursor writeCursor(WriteTxn& txn, Table table) {
   MDB_cursor* raw = nullptr;
   check(mdb_cursor_open(txn.raw(), txn.env().dbi(table), &raw), "cursor");
-  const std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)> cursor(raw, mdb_cursor_close);
+  return RawCursor(raw, mdb_cursor_close);
+}
+
+// Entries [first, last] were just appended: past each multiple of kTrimBatch, the entries older
+// than the newest `keep` go, deleted through one cursor at the table's start.
+void trimLog(WriteTxn& txn, Table table, uint64_t first, uint64_t last, uint64_t keep) {
+  if (keep == 0 || last <= keep || (last / kTrimBatch) * kTrimBatch < first) return;
+  const RawCursor cursor = writeCursor(txn, table);
+  MDB_cursor* raw = cursor.get();
   MDB_val k, v;
   // After mdb_cursor_del the cursor is on the entry that followed, which MDB_NEXT returns.
   int rc = mdb_cursor_get(raw, &k, &v, MDB_FIRST);
@@ -51,9 +59,8 @@ uint64_t appendToLog(WriteTxn& txn, Table table, std::string_view counter,
   if (values.empty()) return 0;
   const uint64_t first = txn.nextSequence(counter, values.size());
   // One cursor for the whole batch: it stays at the end of the table, so no append searches.
-  MDB_cursor* raw = nullptr;
-  check(mdb_cursor_open(txn.raw(), txn.env().dbi(table), &raw), "cursor");
-  const std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)> cursor(raw, mdb_cursor_close);
+  const RawCursor cursor = writeCursor(txn, table);
+  MDB_cursor* raw = cursor.get();
   for (size_t i = 0; i < values.size(); ++i) {
     std::string key = encodeSeq(first + i);
     MDB_val k{key.size(), key.data()};
