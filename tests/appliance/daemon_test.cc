@@ -42,7 +42,11 @@ protected:
     std::filesystem::remove(state() / "api.url");
     auto p = std::make_unique<Process>(
         std::vector<std::string>{ISPBOXD_PATH, "-c", config().string()}, log().string());
-    for (int i = 0; i < 200 && !std::filesystem::exists(state() / "api.url"); ++i)
+    // A sanitizer build on a loaded 2-core machine has been seen to need more than 5 s; the
+    // wait ends as soon as the file is there.
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!std::filesystem::exists(state() / "api.url") &&
+           std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(25ms);
     const std::string url = readFile(state() / "api.url");
     EXPECT_FALSE(url.empty()) << "ispboxd did not come up; log:\n" << readFile(log());
