@@ -67,6 +67,9 @@ typedef struct isp_auth_request {
   const char* user_name;
   const char* nas_ip;             /* source address of the packet (the NAS as a client) */
   const char* calling_station_id; /* subscriber MAC (PPPoE / hotspot) */
+  /* When the server received the packet, Unix seconds; 0: the core reads the clock. The server
+   * took it anyway, and a clock read per request showed in the module's profile. */
+  int64_t now;
 } isp_auth_request_t;
 
 typedef struct isp_pair {
@@ -131,11 +134,12 @@ isp_code_t isp_core_accounting(isp_core_t* core, const isp_acct_request_t* reque
 
 /* Called for every Access-Accept (accepted = 1, reason = the reply's Class: its bytes or the
  * 0x<hex> form) and Access-Reject (accepted = 0, reason from Module-Failure-Message or
- * Reply-Message, may be NULL). On an accept, ISP_REJECT or ISP_FAIL
+ * Reply-Message, may be NULL). received_ms: when the server received the Access-Request, Unix
+ * milliseconds (the entry's time); 0: now. On an accept, ISP_REJECT or ISP_FAIL
  * turns it into an Access-Reject (and this is called again with accepted = 0): return ISP_OK for
  * anything that is only recorded. */
 isp_code_t isp_core_post_auth(isp_core_t* core, const char* user_name, const char* nas_ip,
-                              int accepted, const char* reason, char* err,
+                              int accepted, const char* reason, int64_t received_ms, char* err,
                               size_t errlen) ISP_NOEXCEPT;
 
 /* ---- dynamic clients: NAS definitions from the store instead of clients.conf ---- */

@@ -161,6 +161,12 @@ static uint32_t vp_u32(VALUE_PAIR const* vp) {
 }
 
 /* The packet's source address as text. */
+/* When the server received the request, Unix ms (0: unknown, the core reads the clock). */
+static int64_t received_ms(REQUEST const* request) {
+  struct timeval const* tv = &request->packet->timestamp;
+  return tv->tv_sec > 0 ? (int64_t)tv->tv_sec * 1000 + tv->tv_usec / 1000 : 0;
+}
+
 static char const* packet_src(REQUEST* request, text_buf* buf) {
   fr_ipaddr_t const* ip = &request->packet->src_ipaddr;
   if (ip->af == AF_INET) return format_ipv4(ip->ipaddr.ip4addr.s_addr, buf);
@@ -356,7 +362,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* reque
   rlm_isp_t* inst = instance;
   VALUE_PAIR const* vp;
   text_buf user, src, calling;
-  isp_auth_request_t req = {NULL, NULL, NULL};
+  isp_auth_request_t req = {NULL, NULL, NULL, 0};
   isp_auth_result_t res;
   rlm_rcode_t rcode = RLM_MODULE_OK;
   int kind = AUTH_KINDS; /* none of ours: no password to check */
@@ -396,6 +402,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void* instance, REQUEST* reque
   }
   if (kind != AUTH_CHAP && mschap_challenge && mschap_response) kind = AUTH_MSCHAP;
   req.nas_ip = packet_src(request, &src);
+  req.now = received_ms(request) / 1000;
   if (!req.user_name) {
     RDEBUG2("no User-Name: not ours");
     return RLM_MODULE_NOOP;
@@ -622,7 +629,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_post_auth(void* instance, REQUEST* reque
    * Post-Auth-Type REJECT, which calls us again with accepted = 0. */
   return rcode_of(request, "post-auth",
                   isp_core_post_auth(inst->core, user_name, packet_src(request, &src), accepted,
-                                     reason, err, sizeof err),
+                                     reason, received_ms(request), err, sizeof err),
                   err);
 }
 

@@ -544,8 +544,8 @@ isp_code_t isp_core_authorize(isp_core_t* core, const isp_auth_request_t* reques
     if (!core || !request) throw std::invalid_argument("isp_core_authorize: null argument");
     const aaa::AuthRequest req{sv(request->user_name), sv(request->nas_ip),
                                sv(request->calling_station_id)};
-    aaa::AuthDecision d = aaa::authorize(*core->env, req, ispbox::timeutil::nowSeconds(),
-                                         core->options, &core->cache);
+    const int64_t now = request->now > 0 ? request->now : ispbox::timeutil::nowSeconds();
+    aaa::AuthDecision d = aaa::authorize(*core->env, req, now, core->options, &core->cache);
     if (d.verdict != aaa::Verdict::Accept) {
       copyOut(d.reason, result->reply_message, sizeof result->reply_message);
       copyOut(d.reason, result->error, sizeof result->error);
@@ -606,11 +606,12 @@ isp_code_t isp_core_accounting(isp_core_t* core, const isp_acct_request_t* r, ch
 }
 
 isp_code_t isp_core_post_auth(isp_core_t* core, const char* user_name, const char* nas_ip,
-                              int accepted, const char* reason, char* err, size_t errlen) noexcept {
+                              int accepted, const char* reason, int64_t received_ms, char* err,
+                              size_t errlen) noexcept {
   try {
     if (!core) throw std::invalid_argument("isp_core_post_auth: null argument");
     store::PostAuthFields e;
-    e.at_ms = ispbox::timeutil::nowMillis();
+    e.at_ms = received_ms > 0 ? received_ms : ispbox::timeutil::nowMillis();
     e.username = sv(user_name);
     e.nas_ip = sv(nas_ip);
     e.accepted = accepted != 0;
@@ -628,8 +629,7 @@ isp_code_t isp_core_post_auth(isp_core_t* core, const char* user_name, const cha
       // A voucher's clock starts at its first login whose password was right, so written here
       // (after authentication), before the Access-Accept leaves.
       if (e.profile == aaa::kVoucherProfile)
-        aaa::activateVoucherOnAccept(*core->env, sv(user_name), sv(nas_ip),
-                                     ispbox::timeutil::nowSeconds());
+        aaa::activateVoucherOnAccept(*core->env, sv(user_name), sv(nas_ip), e.at_ms / 1000);
     } else {
       e.reason = sv(reason);
       // authorize offered an address before pap/chap/mschap refused the password: give it back
@@ -641,7 +641,7 @@ isp_code_t isp_core_post_auth(isp_core_t* core, const char* user_name, const cha
       }
       if (offered) {
         auto txn = core->env->write();
-        store::releaseOfferedLeases(txn, sv(user_name), ispbox::timeutil::nowSeconds());
+        store::releaseOfferedLeases(txn, sv(user_name), e.at_ms / 1000);
         txn.commit();
       }
     }

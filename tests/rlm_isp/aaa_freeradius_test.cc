@@ -944,11 +944,13 @@ TEST_F(AaaFreeRadius, AuthenticatesAndAccountsWithoutIspboxd) {
   putPlan(plan);
   putSubscriber(subscriber("standalone", "standalone-plan"));
 
+  const int64_t before_ms = timeutil::nowMillis();
   auto r = server_->radtest("pap", "standalone", "pw-standalone", kSecret);
   ASSERT_TRUE(r.accepted()) << explain(r);
   EXPECT_EQ(r.attr("Mikrotik-Rate-Limit"), "2M/10M");
   r = server_->radtest("pap", "standalone", "not-the-password", kSecret);
   EXPECT_TRUE(r.rejected()) << explain(r);
+  const int64_t after_ms = timeutil::nowMillis();
 
   const int64_t at = now();
   r = acct("Start", "standalone", "alone-1", {"Framed-IP-Address = 10.66.0.2"});
@@ -988,6 +990,12 @@ TEST_F(AaaFreeRadius, AuthenticatesAndAccountsWithoutIspboxd) {
   EXPECT_TRUE(entries[1].accepted());
   EXPECT_EQ(entries[1].profile(), "normal");
   EXPECT_EQ(entries[1].nas_ip(), kNasIp);
+  // Each entry's time is when the server received the request (the shim passes it on).
+  for (const auto& e : entries) {
+    EXPECT_GE(e.at_ms(), before_ms);
+    EXPECT_LE(e.at_ms(), after_ms);
+  }
+  EXPECT_LE(entries[1].at_ms(), entries[0].at_ms());
 }
 
 // 7. Hostile datagrams to both ports. Each test runs its own server, so that a crash cannot be

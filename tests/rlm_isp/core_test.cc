@@ -174,6 +174,38 @@ TEST_F(RlmIspCore, AuthorizeReturnsThePasswordAndReplyPairs) {
   EXPECT_STREQ(res.reply[0].value, "10M/20M");
 }
 
+// The policy's "now" is the time the server received the request when the shim passes it: the
+// same subscriber is in her plan before her expiry and isolated after it.
+TEST_F(RlmIspCore, AuthorizeDecidesAtTheRequestsTime) {
+  const int64_t expiry = timeutil::nowSeconds() + 86400;
+  {
+    store::EnvOptions opts;
+    opts.dir = dir_.path();
+    auto env = store::Env::open(opts);
+    auto txn = env->write();
+    auto alice = store::getSubscriber(txn, "alice");
+    ASSERT_TRUE(alice);
+    alice->set_expires_at(expiry);
+    store::putSubscriber(txn, *alice, store::WriteMode::Replace);
+    txn.commit();
+  }
+  auto classOf = [&](int64_t now) {
+    isp_auth_request_t req{};
+    req.user_name = "alice";
+    req.nas_ip = "192.0.2.1";
+    req.now = now;
+    isp_auth_result_t res;
+    EXPECT_EQ(isp_core_authorize(core_, &req, &res), ISP_OK) << res.error;
+    for (size_t i = 0; i < res.reply_count; ++i)
+      if (std::string(res.reply[i].name) == "Class") return std::string(res.reply[i].value);
+    return std::string("no Class");
+  };
+  EXPECT_TRUE(classOf(expiry - 60).starts_with("ispbox:normal:")) << classOf(expiry - 60);
+  EXPECT_TRUE(classOf(expiry + 40 * 86400).starts_with("ispbox:isolated:"))
+      << classOf(expiry + 40 * 86400);
+  EXPECT_TRUE(classOf(0).starts_with("ispbox:normal:")) << "0 must mean the clock's now";
+}
+
 TEST_F(RlmIspCore, AuthorizeRejectsUnknownUsersWithAMessage) {
   isp_auth_request_t req{};
   isp_auth_result_t res;
@@ -243,8 +275,9 @@ TEST_F(RlmIspCore, ARejectAfterAnOfferGivesTheAddressBack) {
   ASSERT_EQ(isp_core_authorize(core_, &req, &res), ISP_OK) << res.error;
   // pap then refuses alice's password: the server calls post-auth with the reject.
   char err[ISP_ERROR_MAX];
-  ASSERT_EQ(isp_core_post_auth(core_, "alice", "192.0.2.1", 0, "wrong password", err, sizeof err),
-            ISP_OK)
+  ASSERT_EQ(
+      isp_core_post_auth(core_, "alice", "192.0.2.1", 0, "wrong password", 0, err, sizeof err),
+      ISP_OK)
       << err;
   req.user_name = "bob";
   ASSERT_EQ(isp_core_authorize(core_, &req, &res), ISP_OK) << res.reply_message << res.error;
@@ -271,10 +304,16 @@ TEST_F(RlmIspCore, OverlongSessionIdsStillRecord) {
 
 TEST_F(RlmIspCore, PostAuthIsWrittenInBatchesAndFlushedOnClose) {
   char err[ISP_ERROR_MAX];
-  ASSERT_EQ(isp_core_post_auth(core_, "alice", "192.0.2.1", 1, "0x69737062", err, sizeof err),
+  // alice's entry carries the time the server received her request; mallory's, with none
+  // given, the core's clock.
+  const int64_t received_ms = 1700000000123;
+  ASSERT_EQ(isp_core_post_auth(core_, "alice", "192.0.2.1", 1, "0x69737062", received_ms, err,
+                               sizeof err),
             ISP_OK);
-  ASSERT_EQ(isp_core_post_auth(core_, "mallory", "192.0.2.1", 0, "Unknown user", err, sizeof err),
-            ISP_OK);
+  const int64_t before_ms = timeutil::nowMillis();
+  ASSERT_EQ(
+      isp_core_post_auth(core_, "mallory", "192.0.2.1", 0, "Unknown user", 0, err, sizeof err),
+      ISP_OK);
   isp_core_close(core_);
   core_ = nullptr;
   store::EnvOptions opts;
@@ -286,7 +325,10 @@ TEST_F(RlmIspCore, PostAuthIsWrittenInBatchesAndFlushedOnClose) {
   EXPECT_EQ(rows[0].second.username(), "mallory"); // newest first
   EXPECT_FALSE(rows[0].second.accepted());
   EXPECT_EQ(rows[0].second.reason(), "Unknown user");
+  EXPECT_GE(rows[0].second.at_ms(), before_ms);
+  EXPECT_LE(rows[0].second.at_ms(), timeutil::nowMillis());
   EXPECT_TRUE(rows[1].second.accepted());
+  EXPECT_EQ(rows[1].second.at_ms(), received_ms);
 }
 
 // Accounting from many FreeRADIUS threads at once goes through group commits (Interim-Updates
