@@ -371,9 +371,10 @@ MDB_txn* Env::takeIdleReader(bool* current) const {
 }
 
 void Env::putIdleReader(MDB_txn* txn) const {
-  uint64_t snapshot = 0;
-  if (options_.keep_idle_snapshots && mdb_txn_id(txn) == lastCommitted())
-    snapshot = mdb_txn_id(txn);
+  // Kept even if a commit has made it stale meanwhile: the next takeIdleReader finds that out
+  // with the one look at the meta pages it needs anyway (a second look here cost as much as the
+  // snapshot's bookkeeping), and the owner's releaseIdleSnapshots() bounds how long it pins pages.
+  const uint64_t snapshot = options_.keep_idle_snapshots ? mdb_txn_id(txn) : 0;
   if (snapshot == 0) mdb_txn_reset(txn); // releases the snapshot now; the slot stays with it
   {
     std::lock_guard lock(idle_mutex_);

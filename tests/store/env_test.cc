@@ -409,8 +409,12 @@ void checkReusedReadTransactions(bool keep_idle_snapshots) {
   for (int i = 0; i < 3; ++i) {
     const std::string key = "k" + std::to_string(i);
     {
+      // Takes the reader `before` finished with last round, after the commit it predates.
       auto txn = env->read();
       EXPECT_FALSE(txn.get(Table::Meta, key));
+      if (i > 0) {
+        EXPECT_EQ(txn.get(Table::Meta, "k" + std::to_string(i - 1)), "v");
+      }
     }
     auto before = env->read();
     {
