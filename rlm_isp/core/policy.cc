@@ -328,8 +328,8 @@ PlanRef::PlanRef(const store::ReadTxn& txn, std::string_view name, PolicyCache* 
   if (snapshot_known && m.plan && m.plan_env == env && m.plan_snapshot == snapshot &&
       m.plan_name == name) {
     entry_ = m.plan.get();
-    borrowed_ = true;
-    ++m.plan_borrowers;
+    borrowers_ = &m.plan_borrowers;
+    ++*borrowers_;
   } else if (auto stored = txn.get(store::Table::Plans, name)) {
     cached_ = cache->plan(name, *stored);
     entry_ = cached_.get();
@@ -344,7 +344,7 @@ PlanRef::PlanRef(const store::ReadTxn& txn, std::string_view name, PolicyCache* 
 }
 
 PlanRef::~PlanRef() {
-  if (borrowed_) --memo.plan_borrowers;
+  if (borrowers_) --*borrowers_;
 }
 
 bool leaseAddress(store::Env& env, AuthDecision& d, const std::string& pool,

@@ -185,7 +185,7 @@ public:
 private:
   std::shared_ptr<const PolicyCache::Plan> cached_; // empty when borrowed from the memo
   const PolicyCache::Plan* entry_ = nullptr;
-  bool borrowed_ = false;
+  int* borrowers_ = nullptr; // the memo's count, when borrowed (no thread_local lookup to undo)
   std::optional<pb::Plan> decoded_;
   const pb::Plan* plan_ = nullptr;
 };
