@@ -160,13 +160,13 @@ static uint32_t vp_u32(VALUE_PAIR const* vp) {
   }
 }
 
-/* The packet's source address as text. */
 /* When the server received the request, Unix ms (0: unknown, the core reads the clock). */
 static int64_t received_ms(REQUEST const* request) {
   struct timeval const* tv = &request->packet->timestamp;
   return tv->tv_sec > 0 ? (int64_t)tv->tv_sec * 1000 + tv->tv_usec / 1000 : 0;
 }
 
+/* The packet's source address as text. */
 static char const* packet_src(REQUEST* request, text_buf* buf) {
   fr_ipaddr_t const* ip = &request->packet->src_ipaddr;
   if (ip->af == AF_INET) return format_ipv4(ip->ipaddr.ip4addr.s_addr, buf);
